@@ -1,0 +1,132 @@
+//! The authoring tool, in the same binary: check a rules file, or run an event through it
+//! offline and see every call it would make.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::answer::{Answer, Status};
+use crate::execute::Connect;
+use crate::function::Function;
+use crate::lambda::rules_path;
+use crate::plan::Plan;
+use crate::rules::RuleBook;
+
+const USAGE: &str = "\
+usage:
+  connect-rules check RULES_FILE
+      Check a rules file; print every problem with its location.
+  connect-rules invoke EVENT_FILE [--rules RULES_FILE] [--execute]
+      Evaluate a flow event offline and print the plan (every Connect call, with its
+      parameters) and the answer the flow would get. Connect is called only with --execute.
+      The rules file defaults to $RULES_FILE, else rules.yaml.
+
+Started by Lambda (AWS_LAMBDA_RUNTIME_API set, no arguments) it serves invocations.";
+
+/// Exit codes: 0 success, 1 invalid rules or an answer with status=error, 2 bad usage.
+pub async fn run(arguments: &[String]) -> ExitCode {
+    let words: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["check", rules] => check(Path::new(rules)),
+        ["invoke", event, options @ ..] => match invoke_options(options) {
+            Some((rules, execute)) => invoke(Path::new(event), &rules, execute).await,
+            None => usage(),
+        },
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => usage(),
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(2)
+}
+
+fn invoke_options(options: &[&str]) -> Option<(PathBuf, bool)> {
+    let mut rules = None;
+    let mut execute = false;
+    let mut rest = options.iter();
+    while let Some(option) = rest.next() {
+        match *option {
+            "--rules" => rules = Some(PathBuf::from(rest.next()?)),
+            "--execute" => execute = true,
+            _ => return None,
+        }
+    }
+    Some((rules.unwrap_or_else(rules_path), execute))
+}
+
+fn check(path: &Path) -> ExitCode {
+    match RuleBook::load(path) {
+        Ok(book) => {
+            let rules: usize = book.rule_sets.values().map(Vec::len).sum();
+            println!(
+                "{}: ok: {} rule sets, {rules} rules",
+                path.display(),
+                book.rule_sets.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What `invoke` prints: the plan first, in call order, then the answer.
+#[derive(Serialize)]
+struct Report<'a> {
+    plan: Option<&'a Plan>,
+    answer: &'a Answer,
+}
+
+async fn invoke(event: &Path, rules: &Path, execute: bool) -> ExitCode {
+    let book = match RuleBook::load(rules) {
+        Ok(book) => book,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let payload = match std::fs::read(event)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| {
+            serde_json::from_slice::<Value>(&bytes).map_err(|e| format!("not JSON: {e}"))
+        }) {
+        Ok(payload) => payload,
+        Err(message) => {
+            eprintln!("{}: {message}", event.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let connect = if execute {
+        crate::logging::init(std::io::stderr);
+        Some(Connect::from_env(book.settings.block_timeout).await)
+    } else {
+        None
+    };
+    let function = Function::new(book, connect);
+    let invocation = function.invoke(payload, None).await;
+    let report = Report {
+        plan: invocation.plan.as_ref(),
+        answer: &invocation.answer,
+    };
+    match serde_json::to_string_pretty(&report) {
+        Ok(text) => println!("{text}"),
+        Err(error) => {
+            eprintln!("cannot print the result: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if invocation.status == Status::Error {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

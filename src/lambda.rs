@@ -1,0 +1,68 @@
+//! Serving invocations under Lambda: the cold start reads the environment, checks the rules
+//! and builds the Connect client once; a bad rules file or setting fails it with a report.
+
+use std::path::{Path, PathBuf};
+
+use lambda_runtime::service_fn;
+
+use crate::execute::Connect;
+use crate::function::Function;
+use crate::rules::RuleBook;
+
+pub const RULES_FILE_VARIABLE: &str = "RULES_FILE";
+pub const DEFAULT_RULES_FILE: &str = "rules.yaml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Rules(#[from] crate::rules::RulesError),
+    #[error("DRY_RUN is `{0}`; use true or false")]
+    DryRun(String),
+    #[error("the Lambda runtime stopped: {0}")]
+    Runtime(lambda_runtime::Error),
+}
+
+pub async fn serve() -> Result<(), StartError> {
+    crate::logging::init(std::io::stdout);
+    let book = RuleBook::load(&rules_path())?;
+    let connect = if dry_run()? {
+        tracing::info!("DRY_RUN is on: plans are logged and no Connect call is made");
+        None
+    } else {
+        Some(Connect::from_env(book.settings.block_timeout).await)
+    };
+    let function = Function::new(book, connect);
+    let function = &function;
+    lambda_runtime::run(service_fn(move |event| function.handle(event)))
+        .await
+        .map_err(StartError::Runtime)
+}
+
+/// `RULES_FILE`, else `rules.yaml` beside the binary (where `sam build` puts it), else in
+/// the working directory.
+pub fn rules_path() -> PathBuf {
+    if let Some(path) = std::env::var_os(RULES_FILE_VARIABLE).filter(|p| !p.is_empty()) {
+        return PathBuf::from(path);
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(DEFAULT_RULES_FILE)))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| Path::new(DEFAULT_RULES_FILE).to_path_buf())
+}
+
+/// `DRY_RUN`: unset, empty, `false` or `0` is off; `true` or `1` is on; anything else is a
+/// mistake that fails the cold start rather than guessing.
+pub fn dry_run() -> Result<bool, StartError> {
+    match std::env::var("DRY_RUN")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "" | "false" | "0" => Ok(false),
+        "true" | "1" => Ok(true),
+        _ => Err(StartError::DryRun(
+            std::env::var("DRY_RUN").unwrap_or_default(),
+        )),
+    }
+}

@@ -1,0 +1,17 @@
+//! connect-rules: an AWS Lambda function for Amazon Connect flows.
+//!
+//! flow event --parse--> contact --rules--> plan --execute--> outcome --answer--> flow answer
+
+pub mod answer;
+pub mod cli;
+pub mod contact;
+pub mod event;
+pub mod execute;
+pub mod function;
+pub mod lambda;
+pub mod limits;
+pub mod logging;
+pub mod outcome;
+pub mod plan;
+pub mod rules;
+pub mod template;

@@ -1,0 +1,112 @@
+//! The rules file exactly as written: serde types mirroring YAML (or JSON), before checking.
+//!
+//! Unknown keys are not rejected here but collected by `serde_ignored` in `check`, so one
+//! report can name every unknown key instead of stopping at the first.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+
+#[derive(Debug, Deserialize)]
+pub struct RulesFile {
+    #[serde(default)]
+    pub settings: SettingsFile,
+    pub rule_sets: BTreeMap<String, Vec<RuleFile>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsFile {
+    pub on_error: Option<String>,
+    pub block_timeout_seconds: Option<u64>,
+    pub rule_set_parameter: Option<String>,
+    pub default_rule_set: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RuleFile {
+    pub id: Text,
+    pub description: Option<String>,
+    pub when: Option<ConditionFile>,
+    #[serde(default)]
+    pub actions: ActionsFile,
+    #[serde(default)]
+    pub stop: bool,
+    pub on_missing: Option<String>,
+}
+
+/// A condition: exactly one of `all`, `any`, `not`, or `field` with one operator.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConditionFile {
+    pub all: Option<Vec<ConditionFile>>,
+    pub any: Option<Vec<ConditionFile>>,
+    pub not: Option<Box<ConditionFile>>,
+    pub field: Option<String>,
+    pub equals: Option<Text>,
+    pub not_equals: Option<Text>,
+    pub one_of: Option<Vec<Text>>,
+    pub exists: Option<bool>,
+    pub prefix: Option<Text>,
+    pub suffix: Option<Text>,
+    pub contains: Option<Text>,
+    pub matches: Option<String>,
+    pub greater_than: Option<f64>,
+    pub at_least: Option<f64>,
+    pub less_than: Option<f64>,
+    pub at_most: Option<f64>,
+    #[serde(default)]
+    pub ignore_case: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionsFile {
+    pub set_attributes: Option<BTreeMap<String, Text>>,
+    pub add_references: Option<BTreeMap<String, ReferenceFile>>,
+    pub update_contact: Option<UpdateContactFile>,
+    pub transfer: Option<TransferFile>,
+    #[serde(rename = "return")]
+    pub answer: Option<BTreeMap<String, Text>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReferenceFile {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: Text,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateContactFile {
+    pub name: Option<Text>,
+    pub description: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TransferFile {
+    pub queue_id: Option<Text>,
+    pub user_id: Option<Text>,
+    pub contact_flow_id: Option<Text>,
+}
+
+/// A scalar written as text: `priority: 5` and `vip: true` read as "5" and "true", as the
+/// author meant, instead of failing for not being quoted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged, expecting = "a string, number or boolean")]
+        enum Scalar {
+            String(String),
+            Integer(i64),
+            Float(f64),
+            Bool(bool),
+        }
+        Ok(Text(match Scalar::deserialize(deserializer)? {
+            Scalar::String(text) => text,
+            Scalar::Integer(number) => number.to_string(),
+            Scalar::Float(number) => number.to_string(),
+            Scalar::Bool(flag) => flag.to_string(),
+        }))
+    }
+}
