@@ -76,10 +76,18 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
         serde_ignored::deserialize(deserializer, |path| unknown_keys.push(segments(&path)));
     let file = parsed.map_err(|error| {
         let location = error.location();
+        let mut message = error.to_string();
+        if let Some(location) = &location {
+            // Shown in front as file:line:column already.
+            let suffix = format!(" at line {} column {}", location.line(), location.column());
+            if let Some(stripped) = message.strip_suffix(&suffix) {
+                message = stripped.to_owned();
+            }
+        }
         vec![Problem {
             line: location.as_ref().map(|l| l.line()),
             column: location.as_ref().map(|l| l.column()),
-            ..Problem::whole_file(error.to_string())
+            ..Problem::whole_file(message)
         }]
     })?;
 
@@ -182,16 +190,50 @@ impl<'s> Locator<'s> {
             .map(|(index, _)| index + 1)
     }
 
-    fn rule_line(&self, set: &str, id: &str) -> Option<usize> {
+    /// The line of the `index`-th rule of a set: the `index`-th `- ` item under the set's
+    /// key in YAML, else (JSON, flow style) the first line with the rule's id.
+    /// The line of a dotted key path, each key searched after the one before; stops at
+    /// the deepest key found.
+    fn path_line(&self, from: usize, path: &str) -> Option<usize> {
+        let mut found = None;
+        for key in path
+            .split('.')
+            .map(|key| key.split('[').next().unwrap_or(key))
+        {
+            match self.key_line(found.unwrap_or(from), key) {
+                Some(line) => found = Some(line),
+                None => break,
+            }
+        }
+        found
+    }
+
+    fn rule_line(&self, set: &str, index: usize, id: &str) -> Option<usize> {
         let set_line = self
             .key_line(1, "rule_sets")
             .and_then(|line| self.key_line(line, set))?;
-        self.lines
+        let indent = |line: &str| line.len() - line.trim_start().len();
+        let set_indent = indent(self.lines[set_line - 1]);
+        let mut items = self
+            .lines
             .iter()
             .enumerate()
             .skip(set_line)
-            .find(|(_, line)| Self::key_value(line) == Some(("id", id)))
-            .map(|(index, _)| index + 1)
+            .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+            .take_while(|(_, line)| indent(line) > set_indent);
+        let (first, first_line) = items.next()?;
+        let item_indent = indent(first_line);
+        let by_position = std::iter::once((first, *first_line))
+            .chain(items.map(|(number, line)| (number, *line)))
+            .filter(|(_, line)| indent(line) == item_indent && line.trim_start().starts_with("- "))
+            .nth(index)
+            .map(|(number, _)| number + 1);
+        by_position.or_else(|| {
+            self.lines
+                .iter()
+                .position(|line| Self::key_value(line) == Some(("id", id)))
+                .map(|number| number + 1)
+        })
     }
 }
 
@@ -209,8 +251,7 @@ struct Checker<'s> {
 
 impl Checker<'_> {
     fn top(&mut self, field: &str, message: impl Into<String>) {
-        let last = field.rsplit('.').next().unwrap_or(field);
-        let line = self.locator.key_line(1, last);
+        let line = self.locator.path_line(1, field);
         self.problems.push(Problem {
             line,
             field: field.to_owned(),
@@ -219,11 +260,9 @@ impl Checker<'_> {
     }
 
     fn at(&mut self, rule: &RuleAt<'_>, field: &str, message: impl Into<String>) {
-        let last = field.rsplit(['.', '[']).next().unwrap_or(field);
-        let line = match rule.line {
-            Some(from) if !field.is_empty() => self.locator.key_line(from, last).or(rule.line),
-            other => other,
-        };
+        let line = rule
+            .line
+            .map(|from| self.locator.path_line(from, field).unwrap_or(from));
         self.problems.push(Problem {
             line,
             column: None,
@@ -243,7 +282,7 @@ impl Checker<'_> {
         if let [Segment::Key(root), Segment::Key(set), Segment::Index(index), rest @ ..] = path {
             if root == "rule_sets" {
                 if let Some(rule) = file.rule_sets.get(set).and_then(|rules| rules.get(*index)) {
-                    let line = self.locator.rule_line(set, &rule.id.0);
+                    let line = self.locator.rule_line(set, *index, &rule.id.0);
                     let at = RuleAt {
                         set,
                         id: &rule.id.0,
@@ -272,7 +311,8 @@ impl Checker<'_> {
             let mut seen = HashSet::new();
             let checked = rules
                 .into_iter()
-                .filter_map(|rule| self.rule(&set, rule, &mut seen))
+                .enumerate()
+                .filter_map(|(index, rule)| self.rule(&set, index, rule, &mut seen))
                 .collect();
             rule_sets.insert(set, checked);
         }
@@ -338,12 +378,18 @@ impl Checker<'_> {
         }
     }
 
-    fn rule(&mut self, set: &str, rule: RuleFile, seen: &mut HashSet<String>) -> Option<Rule> {
+    fn rule(
+        &mut self,
+        set: &str,
+        index: usize,
+        rule: RuleFile,
+        seen: &mut HashSet<String>,
+    ) -> Option<Rule> {
         let id = rule.id.0;
         let at = RuleAt {
             set,
             id: &id,
-            line: self.locator.rule_line(set, &id),
+            line: self.locator.rule_line(set, index, &id),
         };
         if let Err(message) = limits::check_key(&id) {
             self.at(&at, "id", format!("rule id: {message}"));
@@ -423,17 +469,12 @@ impl Checker<'_> {
             let test = match compiled {
                 Ok(regex) => Some(Test::Matches(regex)),
                 Err(error) => {
-                    let message = error
-                        .to_string()
-                        .lines()
-                        .map(str::trim)
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    self.at(
-                        at,
-                        &format!("{path}.matches"),
-                        format!("bad regular expression: {message}"),
-                    );
+                    // The parser's text draws a caret under the pattern; its last line says why.
+                    let text = error.to_string();
+                    let reason = text.lines().last().unwrap_or_default();
+                    let reason = reason.trim().trim_start_matches("error: ");
+                    let message = format!("bad regular expression `{pattern}`: {reason}");
+                    self.at(at, &format!("{path}.matches"), message);
                     None
                 }
             };

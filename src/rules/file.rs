@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer};
 
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a rules file: `settings` and `rule_sets`")]
 pub struct RulesFile {
     #[serde(default)]
     pub settings: SettingsFile,
@@ -15,6 +16,9 @@ pub struct RulesFile {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(
+    expecting = "settings: on_error, block_timeout_seconds, rule_set_parameter, default_rule_set"
+)]
 pub struct SettingsFile {
     pub on_error: Option<String>,
     pub block_timeout_seconds: Option<u64>,
@@ -23,6 +27,7 @@ pub struct SettingsFile {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a rule: id, description, when, actions, stop, on_missing")]
 pub struct RuleFile {
     pub id: Text,
     pub description: Option<String>,
@@ -36,6 +41,7 @@ pub struct RuleFile {
 
 /// A condition: exactly one of `all`, `any`, `not`, or `field` with one operator.
 #[derive(Debug, Default, Deserialize)]
+#[serde(expecting = "a condition: `field` with one operator, or `all`, `any` or `not`")]
 pub struct ConditionFile {
     pub all: Option<Vec<ConditionFile>>,
     pub any: Option<Vec<ConditionFile>>,
@@ -58,6 +64,7 @@ pub struct ConditionFile {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(expecting = "actions: set_attributes, add_references, update_contact, transfer, return")]
 pub struct ActionsFile {
     pub set_attributes: Option<BTreeMap<String, Text>>,
     pub add_references: Option<BTreeMap<String, ReferenceFile>>,
@@ -68,6 +75,7 @@ pub struct ActionsFile {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a reference: type and value")]
 pub struct ReferenceFile {
     #[serde(rename = "type")]
     pub kind: String,
@@ -75,12 +83,14 @@ pub struct ReferenceFile {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "update_contact: name, description")]
 pub struct UpdateContactFile {
     pub name: Option<Text>,
     pub description: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a transfer: queue_id or user_id, and contact_flow_id")]
 pub struct TransferFile {
     pub queue_id: Option<Text>,
     pub user_id: Option<Text>,
