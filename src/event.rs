@@ -10,13 +10,13 @@ use serde_json::Value;
 
 /// The whole event, as Connect sends it.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", expecting = "an object")]
 pub struct FlowEvent {
     pub details: Details,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", expecting = "an object")]
 pub struct Details {
     pub contact_data: ContactData,
     /// Block parameters. Values the designer typed are strings, but other JSON values are
@@ -26,7 +26,7 @@ pub struct Details {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", expecting = "an object")]
 pub struct ContactData {
     #[serde(default, deserialize_with = "null_as_default")]
     pub attributes: BTreeMap<String, String>,
@@ -50,7 +50,7 @@ pub struct ContactData {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", expecting = "an object")]
 pub struct Endpoint {
     pub address: Option<String>,
     #[serde(rename = "Type")]
@@ -58,7 +58,7 @@ pub struct Endpoint {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", expecting = "an object")]
 pub struct Queue {
     #[serde(rename = "ARN")]
     pub arn: Option<String>,
@@ -66,7 +66,7 @@ pub struct Queue {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", expecting = "an object")]
 pub struct Reference {
     /// As sent: "URL" and "url" are both seen.
     #[serde(rename = "Type")]
