@@ -27,6 +27,7 @@ where
     let subscriber = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
+        .with_ansi(false)
         .with_env_filter(filter)
         .with_writer(writer);
     // A second init (tests, the CLI after an error) keeps the first subscriber.
