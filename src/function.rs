@@ -170,6 +170,7 @@ fn log_invocation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_connect::config::retry::RetryConfig;
     use aws_sdk_connect::error::ErrorMetadata;
     use aws_sdk_connect::operation::transfer_contact::{
         TransferContactError, TransferContactOutput,
@@ -182,7 +183,7 @@ mod tests {
     use aws_smithy_mocks::{mock, mock_client, Rule as MockRule, RuleMode};
 
     fn example_book() -> RuleBook {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules.yaml");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/rules.yaml");
         RuleBook::load(&path).unwrap()
     }
 
@@ -192,7 +193,10 @@ mod tests {
     }
 
     fn function(rules: &[&MockRule]) -> Function {
-        let client: Client = mock_client!(aws_sdk_connect, RuleMode::MatchAny, rules);
+        // One mocked answer per call: retries are the SDK's business, proven end to end.
+        let client: Client = mock_client!(aws_sdk_connect, RuleMode::MatchAny, rules, |config| {
+            config.retry_config(RetryConfig::disabled())
+        });
         Function::new(example_book(), Some(Connect::new(client)))
     }
 

@@ -25,11 +25,11 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn check_accepts_the_example_rules() {
-    let output = connect_rules(&["check", "rules.yaml"]);
+    let output = connect_rules(&["check", "rules/rules.yaml"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stdout),
-        "rules.yaml: ok: 3 rule sets, 7 rules\n"
+        "rules/rules.yaml: ok: 3 rule sets, 7 rules\n"
     );
 }
 
@@ -68,7 +68,12 @@ fn events() -> Vec<PathBuf> {
 #[test]
 fn invoke_prints_a_plan_and_a_flat_answer_for_every_event() {
     for event in events() {
-        let output = connect_rules(&["invoke", event.to_str().unwrap(), "--rules", "rules.yaml"]);
+        let output = connect_rules(&[
+            "invoke",
+            event.to_str().unwrap(),
+            "--rules",
+            "rules/rules.yaml",
+        ]);
         assert!(
             output.status.success(),
             "{}: {}",
@@ -93,7 +98,7 @@ fn invoke_prints_a_plan_and_a_flat_answer_for_every_event() {
 
 #[test]
 fn invoke_plans_a_task_transfer_despite_null_endpoints() {
-    let output = connect_rules(&["invoke", "events/task.json", "--rules", "rules.yaml"]);
+    let output = connect_rules(&["invoke", "events/task.json", "--rules", "rules/rules.yaml"]);
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let transfer = &report["plan"]["calls"]["TransferContact"];
     assert_eq!(transfer["QueueId"], "1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f");
@@ -105,7 +110,7 @@ fn invoke_plans_a_task_transfer_despite_null_endpoints() {
 }
 
 #[test]
-fn invoke_reads_rules_yaml_by_default_and_exits_1_on_an_error_answer() {
+fn invoke_reads_rules_file_from_the_environment_and_exits_1_on_an_error_answer() {
     let dir = std::env::temp_dir().join(format!("connect-rules-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -116,7 +121,7 @@ fn invoke_reads_rules_yaml_by_default_and_exits_1_on_an_error_answer() {
     let output = Command::new(env!("CARGO_BIN_EXE_connect-rules"))
         .args(["invoke", dir.join("bad.json").to_str().unwrap()])
         .current_dir(root())
-        .env_remove("RULES_FILE")
+        .env("RULES_FILE", "rules/rules.yaml")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));

@@ -4,7 +4,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use connect_local::contacts::Contact;
@@ -76,7 +76,7 @@ impl Lambda {
             .env("AWS_SECRET_ACCESS_KEY", "local-secret")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_LAMBDA_FUNCTION_TIMEOUT", "10")
-            .env("RULES_FILE", root().join("rules.yaml"))
+            .env("RULES_FILE", root().join("rules/rules.yaml"))
             .envs(environment.iter().copied())
             .stdout(output.try_clone().unwrap())
             .stderr(output);

@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn the_example_rules_file_is_valid() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules.yaml");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/rules.yaml");
         let book = RuleBook::load(&path).unwrap();
         assert_eq!(book.rule_sets.len(), 3);
         assert_eq!(book.settings.default_rule_set.as_deref(), Some("inbound"));
