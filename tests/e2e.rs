@@ -8,7 +8,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use connect_local::contacts::Contact;
-use connect_local::{find_model, LocalConnect, Served};
+use connect_local::{find_model, Fault, FaultKind, LocalConnect, Served};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -368,4 +368,90 @@ async fn logs_never_hold_endpoint_addresses_or_attribute_values() {
             "`{secret}` is in the logs:\n{output}"
         );
     }
+}
+
+fn fault(operation: &str, kind: FaultKind, count: u32, latency_ms: u64) -> Fault {
+    Fault {
+        operation: operation.into(),
+        kind,
+        count,
+        latency_ms,
+    }
+}
+
+fn statuses(served: &[Served], operation: &str) -> Vec<u16> {
+    served
+        .iter()
+        .filter(|s| s.operation == operation)
+        .map(|s| s.status)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_is_retried_inside_the_budget() {
+    let endpoint = endpoint().await;
+    let lambda = Lambda::start(&endpoint, &[]);
+    endpoint.inject(fault("UpdateContactAttributes", FaultKind::Throttle, 2, 0));
+    let answer = lambda.invoke(&event("task.json")).await;
+    assert_eq!(answer["status"], "ok", "{answer}");
+    assert_eq!(
+        statuses(&endpoint.served(), "UpdateContactAttributes"),
+        [429, 429, 200]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn persistent_server_errors_are_answered_as_errors_with_what_was_applied() {
+    let endpoint = endpoint().await;
+    let lambda = Lambda::start(&endpoint, &[]);
+    endpoint.inject(fault("TransferContact", FaultKind::ServerError, 100, 0));
+    let started = Instant::now();
+    let answer = lambda.invoke(&event("task.json")).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "inside the block's 3 s"
+    );
+    assert_eq!(answer["status"], "error", "{answer}");
+    assert_eq!(answer["errorCode"], "InternalServiceException");
+    assert_eq!(answer["applied"], "UpdateContactAttributes,UpdateContact");
+    assert_eq!(answer["notApplied"], "TransferContact");
+    assert_eq!(answer["transferred"], "false");
+    assert_eq!(
+        statuses(&endpoint.served(), "TransferContact"),
+        [500, 500, 500],
+        "3 attempts, no more"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hung_connect_still_gets_the_caller_an_answer_in_time() {
+    let endpoint = endpoint().await;
+    let lambda = Lambda::start(&endpoint, &[]);
+    endpoint.inject(fault("UpdateContact", FaultKind::Latency, 100, 10_000));
+    let started = Instant::now();
+    let answer = lambda.invoke(&event("task.json")).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(answer["status"], "error", "{answer}");
+    assert_eq!(answer["applied"], "UpdateContactAttributes");
+    assert_eq!(answer["notApplied"], "UpdateContact,TransferContact");
+    assert_eq!(answer["errorCode"], "Timeout", "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transfer_dropped_after_applying_then_retried_by_connect_happens_once() {
+    let endpoint = endpoint().await;
+    let lambda = Lambda::start(&endpoint, &[]);
+    let task = event("task.json");
+    endpoint.inject(fault("TransferContact", FaultKind::DropAfter, 1, 0));
+    lambda.invoke(&task).await;
+    let answer = lambda.invoke(&task).await;
+    assert_eq!(answer["transferred"], "true", "{answer}");
+    let contact = endpoint
+        .contact(&instance_of(&task), &contact_id_of(&task))
+        .unwrap();
+    assert_eq!(contact.transfers.len(), 1, "{:#?}", endpoint.served());
 }
