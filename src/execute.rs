@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, ConfigLoader};
 use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_connect::types::{Reference, ReferenceType as SdkReferenceType};
 use aws_sdk_connect::Client;
@@ -34,12 +34,20 @@ impl Connect {
         Connect { client }
     }
 
-    /// A client from the environment (region, credentials, `AWS_ENDPOINT_URL_CONNECT`), with
-    /// timeouts sized to the flow block's timeout instead of the SDK's defaults, which have no
-    /// operation timeout and back off for up to 20 s.
+    /// A client from the environment (region, credentials, `AWS_ENDPOINT_URL_CONNECT`).
     pub async fn from_env(block_timeout: Duration) -> Self {
+        Self::from_loader(
+            aws_config::defaults(BehaviorVersion::latest()),
+            block_timeout,
+        )
+        .await
+    }
+
+    /// A client from `loader`, with timeouts sized to the flow block's timeout instead of
+    /// the SDK's defaults, which have no operation timeout and back off for up to 20 s.
+    pub async fn from_loader(loader: ConfigLoader, block_timeout: Duration) -> Self {
         let attempt_timeout = block_timeout / MAX_ATTEMPTS;
-        let config = aws_config::defaults(BehaviorVersion::latest())
+        let config = loader
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(MAX_ATTEMPTS)
