@@ -1,0 +1,288 @@
+//! Input from people and systems we do not control: no panic anywhere, and every rejection
+//! a clear message naming what was wrong and where.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use connect_rules::contact::Contact;
+use connect_rules::event::FlowEvent;
+use connect_rules::function::Function;
+use connect_rules::plan::{plan, PlanError};
+use connect_rules::rules::RuleBook;
+use connect_rules::template::{Encoding, Template};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+fn task_bytes() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("events/task.json")).unwrap()
+}
+
+/// The task event with no block parameters, so a one-set rules file applies.
+fn task() -> Value {
+    let mut event: Value = serde_json::from_slice(&task_bytes()).unwrap();
+    event["Details"]["Parameters"] = json!({});
+    event
+}
+
+fn book(source: &str) -> RuleBook {
+    RuleBook::from_source(source, "test.yaml").unwrap()
+}
+
+fn plan_for(source: &str, event: Value) -> Result<connect_rules::plan::Plan, PlanError> {
+    let contact = Contact::new(FlowEvent::from_value(event).unwrap(), SystemTime::now());
+    plan(&book(source), &contact)
+}
+
+#[test]
+fn non_json_and_truncated_bodies_name_the_position() {
+    let bytes = task_bytes();
+    let json_end = bytes.trim_ascii_end().len();
+    for end in (0..json_end).step_by(7) {
+        let error = FlowEvent::from_slice(&bytes[..end]).unwrap_err();
+        assert!(error.path.starts_with("line "), "{error}");
+    }
+    let error = FlowEvent::from_slice(b"not json").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the event is not a Connect flow event: line 1 column 2: expected ident at line 1 column 2"
+    );
+}
+
+#[test]
+fn deeply_nested_json_is_refused_not_a_stack_overflow() {
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let body = format!(
+        r#"{{"Details": {{"ContactData": {{"ContactId": "c", "InstanceARN": "a"}}, "Parameters": {{"x": {nested}}}}}}}"#
+    );
+    let error = FlowEvent::from_slice(body.as_bytes()).unwrap_err();
+    assert!(
+        error.message.contains("recursion limit exceeded"),
+        "{error}"
+    );
+}
+
+#[test]
+fn wrong_types_everywhere_name_their_field() {
+    let cases = [
+        (
+            "/Details/ContactData/ContactId",
+            json!(42),
+            "Details.ContactData.ContactId",
+        ),
+        (
+            "/Details/ContactData/Channel",
+            json!(["TASK"]),
+            "Details.ContactData.Channel",
+        ),
+        (
+            "/Details/ContactData/Attributes",
+            json!("x"),
+            "Details.ContactData.Attributes",
+        ),
+        (
+            "/Details/ContactData/Attributes/priority",
+            json!(1),
+            "Details.ContactData.Attributes.priority",
+        ),
+        (
+            "/Details/ContactData/References",
+            json!([]),
+            "Details.ContactData.References",
+        ),
+        (
+            "/Details/ContactData/References/caseLink/Value",
+            json!({}),
+            "Details.ContactData.References.caseLink.Value",
+        ),
+        (
+            "/Details/ContactData/Queue",
+            json!("BasicQueue"),
+            "Details.ContactData.Queue",
+        ),
+        (
+            "/Details/ContactData/InstanceARN",
+            Value::Null,
+            "Details.ContactData.InstanceARN",
+        ),
+        (
+            "/Details/Parameters",
+            json!("ruleSet"),
+            "Details.Parameters",
+        ),
+        ("/Details", json!(1), "Details"),
+    ];
+    for (pointer, wrong, path) in cases {
+        let mut event = task();
+        *event.pointer_mut(pointer).unwrap() = wrong;
+        let error = FlowEvent::from_value(event).unwrap_err();
+        assert_eq!(error.path, path, "{error}");
+        assert!(error.message.starts_with("invalid type: "), "{error}");
+    }
+}
+
+#[test]
+fn a_bad_event_is_answered_and_the_function_keeps_serving() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/rules.yaml");
+    let function = Function::new(RuleBook::load(&rules).unwrap(), None);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let bad = runtime.block_on(function.invoke(json!({"Details": {"ContactData": 7}}), None));
+    assert_eq!(bad.answer["errorCode"], "InvalidEvent");
+    let good = runtime.block_on(function.invoke(task(), None));
+    assert_eq!(good.answer["status"], "ok");
+}
+
+const COPY_BIG: &str = "rule_sets:\n  main:\n    - id: copy\n      actions:\n        set_attributes:\n          copy: \"{{ attributes.big }}\"\n";
+
+#[test]
+fn a_1_mb_attribute_value_is_refused_before_any_call() {
+    let mut event = task();
+    event["Details"]["ContactData"]["Attributes"] = json!({"big": "x".repeat(1 << 20)});
+    assert_eq!(
+        plan_for(COPY_BIG, event).unwrap_err().code(),
+        "AttributesTooLarge"
+    );
+}
+
+#[test]
+fn attributes_over_32768_bytes_in_all_are_refused() {
+    let mut event = task();
+    event["Details"]["ContactData"]["Attributes"] = json!({"big": "x".repeat(20_000)});
+    let error = plan_for(COPY_BIG, event).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the contact's attributes would take 40007 bytes; Connect holds at most 32768"
+    );
+}
+
+#[test]
+fn references_over_4096_bytes_in_all_are_refused() {
+    let source = "rule_sets:\n  main:\n    - id: refs\n      actions:\n        add_references:\n          \
+                  a: {type: STRING, value: \"{{ attributes.a }}\"}\n          b: {type: STRING, value: \"{{ attributes.a }}\"}\n";
+    let mut event = task();
+    event["Details"]["ContactData"]["Attributes"] = json!({"a": "y".repeat(2_500)});
+    let error = plan_for(source, event).unwrap_err();
+    assert_eq!(error.code(), "ReferencesTooLarge");
+    assert!(
+        error
+            .to_string()
+            .starts_with("the contact's references would take 5"),
+        "{error}"
+    );
+}
+
+#[test]
+fn url_references_fed_script_and_other_schemes_stay_safe() {
+    let source =
+        "rule_sets:\n  main:\n    - id: link\n      actions:\n        add_references:\n          \
+                  crm: {type: URL, value: \"https://crm.example.com/c/{{ attributes.q }}\"}\n";
+    for hostile in [
+        "javascript:alert(1)",
+        "\"><script>alert(1)</script>",
+        "//evil.example.com",
+        "../../admin",
+    ] {
+        let mut event = task();
+        event["Details"]["ContactData"]["Attributes"] = json!({"q": hostile});
+        let plan = plan_for(source, event).unwrap();
+        let url = &plan.calls.contact.unwrap().references["crm"].value;
+        assert!(url.starts_with("https://crm.example.com/c/"), "{url}");
+        let rest = &url["https://crm.example.com/c/".len()..];
+        assert!(
+            rest.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"%-_.~".contains(&b)),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn a_regex_that_backtracks_catastrophically_elsewhere_runs_in_linear_time_here() {
+    let source = "rule_sets:\n  main:\n    - id: re\n      when: {field: attributes.s, matches: \"^(a+)+$\"}\n";
+    let mut event = task();
+    event["Details"]["ContactData"]["Attributes"] =
+        json!({"s": format!("{}b", "a".repeat(100_000))});
+    let plan = plan_for(source, event).unwrap();
+    assert!(plan.matched_rules.is_empty());
+}
+
+#[test]
+fn a_template_reading_a_missing_field_names_rule_value_and_field() {
+    let source = "rule_sets:\n  main:\n    - id: needs\n      actions:\n        return: {x: \"{{ attributes.nope }}\"}\n";
+    assert_eq!(
+        plan_for(source, task()).unwrap_err().to_string(),
+        "rule `needs`: actions.return.x: `attributes.nope` is missing (the rule says on_missing: fail)"
+    );
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        ".{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map(
+                prop::sample::select(vec![
+                    "Details",
+                    "ContactData",
+                    "Parameters",
+                    "ContactId",
+                    "InstanceARN",
+                    "Channel",
+                    "Attributes",
+                    "References",
+                    "Queue",
+                    "CustomerEndpoint",
+                    "Address",
+                    "Type",
+                    "Value",
+                    "Name",
+                    "x",
+                ])
+                .prop_map(str::to_owned),
+                inner,
+                0..5
+            )
+            .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn event_parsing_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = FlowEvent::from_slice(&bytes);
+    }
+
+    #[test]
+    fn event_parsing_rejects_with_a_path(value in json_value()) {
+        if let Err(error) = FlowEvent::from_value(value) {
+            prop_assert!(!error.path.is_empty() && !error.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn rules_loading_never_panics_and_every_problem_is_said(source in "(rule_sets|settings|id|when|field|actions|set_attributes|transfer|queue_id|[:{}\\[\\], \n-]|[a-z]{1,5}|\"|\\{\\{|\\}\\}){0,60}") {
+        if let Err(error) = RuleBook::from_source(&source, "fuzz.yaml") {
+            prop_assert!(!error.problems.is_empty());
+            prop_assert!(error.problems.iter().all(|p| !p.message.is_empty()));
+        }
+    }
+
+    #[test]
+    fn templates_never_panic(text in "(\\{\\{|\\}\\}|\\||default|:|'|\"|url|raw|attributes\\.x|name| |[a-z]{1,3}|é){0,20}") {
+        if let Ok(template) = Template::parse(&text) {
+            let contact = Contact::new(FlowEvent::from_value(task()).unwrap(), SystemTime::now());
+            let _ = template.render(&contact, Encoding::Plain);
+            let _ = template.render(&contact, Encoding::UrlParts);
+        }
+    }
+}
