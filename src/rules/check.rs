@@ -237,11 +237,12 @@ impl<'s> Locator<'s> {
     }
 }
 
-/// The rule a problem belongs to.
+/// The rule a problem belongs to. Its line is looked up only when a problem is reported,
+/// so checking a valid file never reads the text again.
 struct RuleAt<'a> {
     set: &'a str,
+    index: usize,
     id: &'a str,
-    line: Option<usize>,
 }
 
 struct Checker<'s> {
@@ -260,8 +261,9 @@ impl Checker<'_> {
     }
 
     fn at(&mut self, rule: &RuleAt<'_>, field: &str, message: impl Into<String>) {
-        let line = rule
-            .line
+        let line = self
+            .locator
+            .rule_line(rule.set, rule.index, rule.id)
             .map(|from| self.locator.path_line(from, field).unwrap_or(from));
         self.problems.push(Problem {
             line,
@@ -282,11 +284,10 @@ impl Checker<'_> {
         if let [Segment::Key(root), Segment::Key(set), Segment::Index(index), rest @ ..] = path {
             if root == "rule_sets" {
                 if let Some(rule) = file.rule_sets.get(set).and_then(|rules| rules.get(*index)) {
-                    let line = self.locator.rule_line(set, *index, &rule.id.0);
                     let at = RuleAt {
                         set,
+                        index: *index,
                         id: &rule.id.0,
-                        line,
                     };
                     return self.at(&at, &join(rest), message);
                 }
@@ -388,8 +389,8 @@ impl Checker<'_> {
         let id = rule.id.0;
         let at = RuleAt {
             set,
+            index,
             id: &id,
-            line: self.locator.rule_line(set, index, &id),
         };
         if let Err(message) = limits::check_key(&id) {
             self.at(&at, "id", format!("rule id: {message}"));
