@@ -18,7 +18,7 @@ pub const RESOURCE_ID_MAX: usize = 500;
 pub const ANSWER_MAX_BYTES: usize = 32 * 1024;
 
 /// A reference type UpdateContact accepts from us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum ReferenceType {
     Url,

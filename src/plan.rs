@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::contact::Contact;
@@ -28,17 +28,26 @@ pub struct Plan {
     pub transfer_refused: Option<String>,
 }
 
-/// The Connect calls of one invocation, with the parameters they will be sent with.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// The Connect calls of one invocation, with the parameters they will be sent with. It
+/// reads back from its printed form, which is what the benchmark baseline is fed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Calls {
     #[serde(
         rename = "UpdateContactAttributes",
         skip_serializing_if = "Option::is_none"
     )]
     pub attributes: Option<AttributesCall>,
-    #[serde(rename = "UpdateContact", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UpdateContact",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub contact: Option<ContactCall>,
-    #[serde(rename = "TransferContact", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TransferContact",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transfer: Option<TransferCall>,
 }
 
@@ -75,7 +84,7 @@ impl Calls {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AttributesCall {
     pub instance_id: String,
@@ -83,7 +92,7 @@ pub struct AttributesCall {
     pub attributes: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContactCall {
     pub instance_id: String,
@@ -92,11 +101,11 @@ pub struct ContactCall {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub references: BTreeMap<String, PlannedReference>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PlannedReference {
     #[serde(rename = "Type")]
@@ -104,7 +113,7 @@ pub struct PlannedReference {
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TransferCall {
     pub instance_id: String,
@@ -761,5 +770,28 @@ rule_sets:
             .calls
             .summary();
         assert_eq!(task, "TransferContact(QueueId=q-default ContactFlowId=f-1)");
+    }
+}
+
+#[cfg(test)]
+mod round_trip {
+    use super::*;
+
+    #[test]
+    fn printed_calls_read_back_as_the_same_calls() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let book = RuleBook::load(&path.join("rules/rules.yaml")).unwrap();
+        let event = crate::event::FlowEvent::from_slice(
+            &std::fs::read(path.join("events/task.json")).unwrap(),
+        )
+        .unwrap();
+        let mut calls = plan(&book, &Contact::new(event, std::time::SystemTime::now()))
+            .unwrap()
+            .calls;
+        let printed = serde_json::to_string(&calls).unwrap();
+        let read: Calls = serde_json::from_str(&printed).unwrap();
+        // The rule id is ours, not a request parameter: it is not printed.
+        calls.transfer.as_mut().unwrap().rule.clear();
+        assert_eq!(read, calls);
     }
 }

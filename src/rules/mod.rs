@@ -86,7 +86,7 @@ pub struct TransferAction {
 }
 
 /// Where a transfer goes: TransferContact takes a queue or a user, never both.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TransferTarget<T> {
     #[serde(rename = "QueueId")]
     Queue(T),

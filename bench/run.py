@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Benchmark connect-rules against the bare-SDK baseline, in one run on one machine.
+
+Both release binaries run under the Lambda Runtime Interface Emulator (as `sam local invoke`
+does) against the local Connect endpoint. Reported for both, with ratios: cold-start init
+duration (the emulator's INIT REPORT), first-invocation latency, warm p50/p99 per event,
+peak RSS and binary size; then, with a fixed latency injected into every Connect call, the
+wall time of a task invocation that writes attributes, adds references and transfers.
+
+    bench/run.py            # the full run recorded in BENCHMARKS.md
+    bench/run.py --quick    # a smoke run (scripts/test runs it so it cannot rot)
+
+Needs: cargo build --release --workspace, and .venv from scripts/python-tools.
+"""
+
+import argparse
+import glob
+import http.client
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RELEASE = os.path.join(ROOT, "target", "release")
+EVENTS = ["voice.json", "chat.json", "task.json", "email.json"]
+INSTANCE = "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, seconds=15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.01)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def request(port, method, path, body=None, timeout=30):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    connection.request(method, path, body=json.dumps(body) if body is not None else None)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    if response.status >= 300:
+        raise RuntimeError(f"{method} {path}: {response.status} {data[:300]!r}")
+    return json.loads(data) if data else None
+
+
+def one(pattern):
+    found = sorted(glob.glob(os.path.join(ROOT, pattern)))
+    if not found:
+        raise SystemExit(f"missing {pattern}: run scripts/test or scripts/python-tools first")
+    return found[0]
+
+
+class Endpoint:
+    """The local Connect endpoint, seeded with the contact of every event."""
+
+    def __init__(self):
+        model = one(".venv/lib/python*/site-packages/botocore/data/connect/2017-08-08/service-2.json.gz")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [os.path.join(RELEASE, "connect-local"), "--model", model, "--listen", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        for name in EVENTS:
+            data = load_event(name)["Details"]["ContactData"]
+            self.control("PUT", "/_local/contacts", {
+                "InstanceId": INSTANCE, "ContactId": data["ContactId"], "Channel": data["Channel"],
+                "Active": True, "Attributes": data["Attributes"],
+            })
+
+    def control(self, method, path, body=None):
+        return request(self.port, method, path, body)
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+class Lambda:
+    """A binary under the Lambda Runtime Interface Emulator."""
+
+    def __init__(self, binary, endpoint):
+        rie = one(f".venv/lib/python*/site-packages/samcli/local/rapid/aws-lambda-rie-{platform.machine()}")
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="connect-rules-bench-", suffix=".log", delete=False)
+        environment = {
+            "PATH": os.environ.get("PATH", ""),
+            "AWS_ENDPOINT_URL_CONNECT": f"http://127.0.0.1:{endpoint.port}",
+            "AWS_ACCESS_KEY_ID": "AKIDLOCAL", "AWS_SECRET_ACCESS_KEY": "local-secret", "AWS_REGION": "us-east-1",
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": "10", "RULES_FILE": os.path.join(ROOT, "rules", "rules.yaml"),
+        }
+        self.process = subprocess.Popen(
+            [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
+             "--runtime-api-address", f"127.0.0.1:{free_port()}", binary],
+            env=environment, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT,
+        )
+        wait_for_port(self.port)
+
+    def invoke(self, event):
+        started = time.perf_counter()
+        answer = request(self.port, "POST", "/2015-03-31/functions/function/invocations", event)
+        return time.perf_counter() - started, answer
+
+    def init_ms(self):
+        with open(self.log.name) as log:
+            found = re.findall(r"INIT REPORT\(durationMs: ([0-9.]+)\)", log.read())
+        return float(found[0]) if found else float("nan")
+
+    def peak_rss_kib(self):
+        """VmHWM of the function process, the emulator's child."""
+        for child in open(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read().split():
+            for line in open(f"/proc/{child}/status"):
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return float("nan")
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait()
+        os.unlink(self.log.name)
+
+
+def load_event(name):
+    with open(os.path.join(ROOT, "events", name)) as file:
+        return json.load(file)
+
+
+def baseline_event(name):
+    """What the baseline is fed: the calls connect-rules plans for the event."""
+    printed = subprocess.run(
+        [os.path.join(RELEASE, "connect-rules"), "invoke", os.path.join(ROOT, "events", name),
+         "--rules", os.path.join(ROOT, "rules", "rules.yaml")],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(printed)["plan"]["calls"]
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def measure(binary, events, endpoint, cold_starts, warm):
+    """Cold starts (fresh emulator each), then warm invocations of every event."""
+    inits, firsts = [], []
+    for _ in range(cold_starts):
+        function = Lambda(binary, endpoint)
+        elapsed, _ = function.invoke(events["task.json"])
+        inits.append(function.init_ms())
+        firsts.append(elapsed * 1000)
+        function.close()
+    function = Lambda(binary, endpoint)
+    warm_ms = {}
+    for name in EVENTS:
+        function.invoke(events[name])
+        warm_ms[name] = [function.invoke(events[name])[0] * 1000 for _ in range(warm)]
+    rss = function.peak_rss_kib()
+    function.close()
+    return {"init": statistics.median(inits), "first": statistics.median(firsts), "warm": warm_ms, "rss": rss}
+
+
+def injected(binary, events, endpoint, latency_ms, samples):
+    endpoint.control("POST", "/_local/faults", {"operation": "*", "kind": "latency", "count": 1_000_000, "latency_ms": latency_ms})
+    function = Lambda(binary, endpoint)
+    function.invoke(events["task.json"])
+    times = [function.invoke(events["task.json"])[0] * 1000 for _ in range(samples)]
+    function.close()
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few samples")
+    arguments = parser.parse_args()
+    cold_starts, warm, samples = (2, 20, 5) if arguments.quick else (10, 300, 50)
+    latency_ms = 20
+
+    binaries = {"connect-rules": os.path.join(RELEASE, "connect-rules"), "baseline": os.path.join(RELEASE, "connect-baseline")}
+    rules_events = {name: load_event(name) for name in EVENTS}
+    base_events = {name: baseline_event(name) for name in EVENTS}
+
+    events = {"connect-rules": rules_events, "baseline": base_events}
+
+    def both(run, *settings):
+        """Runs a measure for both functions against one fresh endpoint."""
+        endpoint = Endpoint()
+        try:
+            return {name: run(binaries[name], events[name], endpoint, *settings) for name in binaries}
+        finally:
+            endpoint.close()
+
+    results = both(measure, cold_starts, warm)
+    slow = both(injected, latency_ms, samples)
+
+    ours, floor = results["connect-rules"], results["baseline"]
+    rows = [
+        ("cold start: init duration (ms, median)", ours["init"], floor["init"]),
+        ("cold start: first invocation, task (ms, median)", ours["first"], floor["first"]),
+    ]
+    for name in EVENTS:
+        rows.append((f"warm {name} p50 (ms)", percentile(ours["warm"][name], 0.5), percentile(floor["warm"][name], 0.5)))
+        rows.append((f"warm {name} p99 (ms)", percentile(ours["warm"][name], 0.99), percentile(floor["warm"][name], 0.99)))
+    rows.append(("peak RSS (MiB)", ours["rss"] / 1024, floor["rss"] / 1024))
+    rows.append(("binary size (MiB)", os.path.getsize(binaries["connect-rules"]) / 2**20, os.path.getsize(binaries["baseline"]) / 2**20))
+    rows.append((f"task with {latency_ms} ms per Connect call (ms, median)", slow["connect-rules"], slow["baseline"]))
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; cold starts {cold_starts}, warm invocations {warm} per event")
+    print("| measure | connect-rules | baseline | ratio |")
+    print("|---|---|---|---|")
+    for label, mine, base in rows:
+        print(f"| {label} | {mine:.2f} | {base:.2f} | {mine / base:.2f} |")
+    print(f"| task wall time / one call's {latency_ms} ms | {slow['connect-rules'] / latency_ms:.2f} | {slow['baseline'] / latency_ms:.2f} | |")
+    failed = [label for label, mine, base in rows if mine != mine or base != base]
+    if failed:
+        print(f"not measured: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
