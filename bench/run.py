@@ -30,6 +30,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
 EVENTS = ["voice.json", "chat.json", "task.json", "email.json"]
+# 100 rules: the example's 7 and 93 that never match, so the calls are the example's.
+RULES = os.path.join(ROOT, "bench", "rules-100.yaml")
 INSTANCE = "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa"
 
 
@@ -105,7 +107,7 @@ class Lambda:
             "PATH": os.environ.get("PATH", ""),
             "AWS_ENDPOINT_URL_CONNECT": f"http://127.0.0.1:{endpoint.port}",
             "AWS_ACCESS_KEY_ID": "AKIDLOCAL", "AWS_SECRET_ACCESS_KEY": "local-secret", "AWS_REGION": "us-east-1",
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": "10", "RULES_FILE": os.path.join(ROOT, "rules", "rules.yaml"),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": "10", "RULES_FILE": RULES,
         }
         self.process = subprocess.Popen(
             [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
@@ -125,11 +127,12 @@ class Lambda:
         return float(found[0]) if found else float("nan")
 
     def peak_rss_kib(self):
-        """VmHWM of the function process, the emulator's child."""
-        for child in open(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read().split():
-            for line in open(f"/proc/{child}/status"):
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
+        """VmHWM of the function process: the emulator's child, spawned from any of its threads."""
+        for task in os.listdir(f"/proc/{self.process.pid}/task"):
+            for child in open(f"/proc/{self.process.pid}/task/{task}/children").read().split():
+                for line in open(f"/proc/{child}/status"):
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
         return float("nan")
 
     def close(self):
@@ -147,7 +150,7 @@ def baseline_event(name):
     """What the baseline is fed: the calls connect-rules plans for the event."""
     printed = subprocess.run(
         [os.path.join(RELEASE, "connect-rules"), "invoke", os.path.join(ROOT, "events", name),
-         "--rules", os.path.join(ROOT, "rules", "rules.yaml")],
+         "--rules", RULES],
         check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(printed)["plan"]["calls"]
@@ -178,12 +181,16 @@ def measure(binary, events, endpoint, cold_starts, warm):
 
 
 def injected(binary, events, endpoint, latency_ms, samples):
+    """Median wall time of the voice event (one call) and the task event (two updates, then
+    the transfer) with `latency_ms` added to every Connect call."""
     endpoint.control("POST", "/_local/faults", {"operation": "*", "kind": "latency", "count": 1_000_000, "latency_ms": latency_ms})
     function = Lambda(binary, endpoint)
-    function.invoke(events["task.json"])
-    times = [function.invoke(events["task.json"])[0] * 1000 for _ in range(samples)]
+    medians = {}
+    for name in ["voice.json", "task.json"]:
+        function.invoke(events[name])
+        medians[name] = statistics.median(function.invoke(events[name])[0] * 1000 for _ in range(samples))
     function.close()
-    return statistics.median(times)
+    return medians
 
 
 def main():
@@ -220,14 +227,18 @@ def main():
         rows.append((f"warm {name} p99 (ms)", percentile(ours["warm"][name], 0.99), percentile(floor["warm"][name], 0.99)))
     rows.append(("peak RSS (MiB)", ours["rss"] / 1024, floor["rss"] / 1024))
     rows.append(("binary size (MiB)", os.path.getsize(binaries["connect-rules"]) / 2**20, os.path.getsize(binaries["baseline"]) / 2**20))
-    rows.append((f"task with {latency_ms} ms per Connect call (ms, median)", slow["connect-rules"], slow["baseline"]))
+    for name, calls in [("voice.json", "one call"), ("task.json", "attributes + references, then transfer")]:
+        rows.append((f"{name} ({calls}), {latency_ms} ms per call (ms, median)", slow["connect-rules"][name], slow["baseline"][name]))
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; cold starts {cold_starts}, warm invocations {warm} per event")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; rules: {os.path.relpath(RULES, ROOT)}; "
+          f"cold starts {cold_starts}, warm invocations {warm} per event")
     print("| measure | connect-rules | baseline | ratio |")
     print("|---|---|---|---|")
     for label, mine, base in rows:
         print(f"| {label} | {mine:.2f} | {base:.2f} | {mine / base:.2f} |")
-    print(f"| task wall time / one call's {latency_ms} ms | {slow['connect-rules'] / latency_ms:.2f} | {slow['baseline'] / latency_ms:.2f} | |")
+    for name in binaries:
+        task, voice = slow[name]["task.json"], slow[name]["voice.json"]
+        print(f"| {name}: task / {latency_ms} ms | {task / latency_ms:.2f} | task / one-call invocation | {task / voice:.2f} |")
     failed = [label for label, mine, base in rows if mine != mine or base != base]
     if failed:
         print(f"not measured: {', '.join(failed)}", file=sys.stderr)

@@ -2,6 +2,7 @@
 //! and builds the Connect client once; a bad rules file or setting fails it with a report.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use lambda_runtime::service_fn;
 
@@ -23,14 +24,25 @@ pub enum StartError {
 }
 
 pub async fn serve() -> Result<(), StartError> {
+    let started = Instant::now();
     crate::logging::init(std::io::stdout);
+    let logging_ready = started.elapsed();
     let book = RuleBook::load(&rules_path())?;
+    let rules_ready = started.elapsed();
     let connect = if dry_run()? {
         tracing::info!("DRY_RUN is on: plans are logged and no Connect call is made");
         None
     } else {
         Some(Connect::from_env(book.settings.block_timeout).await)
     };
+    let rules: usize = book.rule_sets.values().map(Vec::len).sum();
+    tracing::info!(
+        rules,
+        logging_us = logging_ready.as_micros() as u64,
+        rules_us = (rules_ready - logging_ready).as_micros() as u64,
+        client_us = (started.elapsed() - rules_ready).as_micros() as u64,
+        "cold start"
+    );
     let function = Function::new(book, connect);
     let function = &function;
     lambda_runtime::run(service_fn(move |event| function.handle(event)))
