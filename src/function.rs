@@ -39,10 +39,6 @@ impl Function {
         Function { book, connect }
     }
 
-    pub fn book(&self) -> &RuleBook {
-        &self.book
-    }
-
     /// The Lambda handler: answers the flow, or raises when the rules file says so.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Answer, Diagnostic> {
         let (payload, context) = event.into_parts();

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::plan::Calls;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     UpdateContactAttributes,
@@ -70,19 +68,4 @@ impl Outcome {
             .chain(self.not_attempted.iter().copied())
             .collect()
     }
-}
-
-/// The operations a set of calls makes, in the order they are made.
-pub fn planned_operations(calls: &Calls) -> Vec<Operation> {
-    [
-        calls
-            .attributes
-            .as_ref()
-            .map(|_| Operation::UpdateContactAttributes),
-        calls.contact.as_ref().map(|_| Operation::UpdateContact),
-        calls.transfer.as_ref().map(|_| Operation::TransferContact),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
 }

@@ -2,8 +2,6 @@
 //! contact. Parsed and checked at load; rendering never invents an empty string for a
 //! missing value.
 
-use std::fmt;
-
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::contact::{Contact, Field};
@@ -89,14 +87,6 @@ impl Template {
             parts.push(Part::Literal(rest.to_owned()));
         }
         Ok(Template { parts })
-    }
-
-    /// The fields this template reads.
-    pub fn fields(&self) -> impl Iterator<Item = &Field> {
-        self.parts.iter().filter_map(|part| match part {
-            Part::Value { field, .. } => Some(field),
-            Part::Literal(_) => None,
-        })
     }
 
     /// The text when the template reads no field at all.
@@ -239,18 +229,6 @@ fn unquote(text: &str) -> Option<String> {
     Some(body.to_owned())
 }
 
-impl fmt::Display for Template {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for part in &self.parts {
-            match part {
-                Part::Literal(literal) => f.write_str(literal)?,
-                Part::Value { field, .. } => write!(f, "{{{{ {field} }}}}")?,
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +349,5 @@ mod tests {
             Template::parse("plain").unwrap().as_literal().as_deref(),
             Some("plain")
         );
-        assert_eq!(template.to_string(), "https://crm/{{ attributes.case }}/x");
     }
 }
