@@ -2,14 +2,9 @@
 //! contacts, invoking the same event again and again converges to the state the first
 //! invocation left — attributes and references are overwrites, and a transfer happens once.
 
-use std::sync::Arc;
+mod support;
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_connect::config::Credentials;
 use connect_local::contacts::Contact;
-use connect_local::{find_model, LocalConnect};
-use connect_rules::execute::Connect;
-use connect_rules::function::Function;
 use connect_rules::rules::RuleBook;
 use proptest::prelude::*;
 use serde_json::json;
@@ -114,25 +109,9 @@ proptest! {
 }
 
 async fn check(scenario: Scenario) -> Result<(), TestCaseError> {
-    let model = find_model().expect("the Connect API model: set CONNECT_MODEL or run scripts/test");
-    let endpoint = Arc::new(
-        LocalConnect::start(&model, ([127, 0, 0, 1], 0).into())
-            .await
-            .unwrap(),
-    );
+    let endpoint = support::local_connect().await;
     let book = RuleBook::from_source(&rules(&scenario), "generated.json").unwrap();
-    let loader = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint.url())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDLOCAL",
-            "local-secret",
-            None,
-            None,
-            "test",
-        ));
-    let timeout = book.settings.block_timeout;
-    let function = Function::new(book, Some(Connect::from_loader(loader, timeout).await));
+    let function = support::function_against(&endpoint, book).await;
 
     let existing: serde_json::Map<_, _> = scenario
         .existing

@@ -6,14 +6,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_connect::config::Credentials;
 use connect_local::contacts::Contact;
-use connect_local::{find_model, Fault, FaultKind, LocalConnect};
-use connect_rules::execute::Connect;
-use connect_rules::function::Function;
+use connect_local::{Fault, FaultKind};
 use connect_rules::rules::RuleBook;
 use serde_json::Value;
+
+mod support;
 
 const CONTACTS_PER_CHANNEL: usize = 500;
 const CONCURRENCY: usize = 64;
@@ -29,29 +27,10 @@ fn event(name: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_contact_ends_as_its_rules_demand_under_load_and_throttling() {
-    let model = find_model().expect("the Connect API model: set CONNECT_MODEL or run scripts/test");
-    let endpoint = Arc::new(
-        LocalConnect::start(&model, ([127, 0, 0, 1], 0).into())
-            .await
-            .unwrap(),
-    );
+    let endpoint = Arc::new(support::local_connect().await);
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/rules.yaml");
-    let book = RuleBook::load(&rules).unwrap();
-    let loader = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint.url())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDLOCAL",
-            "local-secret",
-            None,
-            None,
-            "test",
-        ));
-    let block_timeout = book.settings.block_timeout;
-    let function = Arc::new(Function::new(
-        book,
-        Some(Connect::from_loader(loader, block_timeout).await),
-    ));
+    let function =
+        Arc::new(support::function_against(&endpoint, RuleBook::load(&rules).unwrap()).await);
 
     let mut events = Vec::new();
     for name in ["voice.json", "chat.json", "task.json", "email.json"] {
