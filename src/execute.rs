@@ -27,11 +27,16 @@ const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone)]
 pub struct Connect {
     client: Client,
+    /// The longest one attempt may take, however much budget is left.
+    attempt_timeout: Duration,
 }
 
 impl Connect {
-    pub fn new(client: Client) -> Self {
-        Connect { client }
+    pub fn new(client: Client, block_timeout: Duration) -> Self {
+        Connect {
+            client,
+            attempt_timeout: block_timeout / MAX_ATTEMPTS,
+        }
     }
 
     /// A client from the environment (region, credentials, `AWS_ENDPOINT_URL_CONNECT`).
@@ -63,7 +68,21 @@ impl Connect {
             )
             .load()
             .await;
-        Connect::new(Client::new(&config))
+        Connect::new(Client::new(&config), block_timeout)
+    }
+
+    /// Timeouts for one call from what is left of the invocation's budget, so the SDK's
+    /// attempts and backoff end when the budget does instead of being cut off mid-call.
+    fn within(&self, deadline: Instant) -> aws_sdk_connect::config::Builder {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let attempt = self.attempt_timeout.min(remaining);
+        aws_sdk_connect::config::Builder::default().timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(attempt.min(MAX_CONNECT_TIMEOUT))
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(remaining)
+                .build(),
+        )
     }
 
     /// Makes the planned calls, giving up on any still running at `deadline`.
@@ -75,7 +94,7 @@ impl Connect {
                     timed(
                         Operation::UpdateContactAttributes,
                         deadline,
-                        self.attributes(call),
+                        self.attributes(call, deadline),
                     )
                     .await,
                 ),
@@ -84,9 +103,14 @@ impl Connect {
         };
         let contact = async {
             match &calls.contact {
-                Some(call) => {
-                    Some(timed(Operation::UpdateContact, deadline, self.contact(call)).await)
-                }
+                Some(call) => Some(
+                    timed(
+                        Operation::UpdateContact,
+                        deadline,
+                        self.contact(call, deadline),
+                    )
+                    .await,
+                ),
                 None => None,
             }
         };
@@ -96,8 +120,14 @@ impl Connect {
         }
         if let Some(call) = &calls.transfer {
             if outcome.failures.is_empty() {
-                outcome
-                    .record(timed(Operation::TransferContact, deadline, self.transfer(call)).await);
+                outcome.record(
+                    timed(
+                        Operation::TransferContact,
+                        deadline,
+                        self.transfer(call, deadline),
+                    )
+                    .await,
+                );
             } else {
                 outcome.not_attempted.push(Operation::TransferContact);
             }
@@ -105,19 +135,25 @@ impl Connect {
         outcome
     }
 
-    async fn attributes(&self, call: &AttributesCall) -> Result<(), (String, String)> {
+    async fn attributes(
+        &self,
+        call: &AttributesCall,
+        deadline: Instant,
+    ) -> Result<(), (String, String)> {
         self.client
             .update_contact_attributes()
             .instance_id(&call.instance_id)
             .initial_contact_id(&call.initial_contact_id)
             .set_attributes(Some(call.attributes.clone().into_iter().collect()))
+            .customize()
+            .config_override(self.within(deadline))
             .send()
             .await
             .map(drop)
             .map_err(describe)
     }
 
-    async fn contact(&self, call: &ContactCall) -> Result<(), (String, String)> {
+    async fn contact(&self, call: &ContactCall, deadline: Instant) -> Result<(), (String, String)> {
         let mut references = std::collections::HashMap::new();
         for (name, planned) in &call.references {
             let reference = Reference::builder()
@@ -134,13 +170,19 @@ impl Connect {
             .set_name(call.name.clone())
             .set_description(call.description.clone())
             .set_references(Some(references).filter(|r| !r.is_empty()))
+            .customize()
+            .config_override(self.within(deadline))
             .send()
             .await
             .map(drop)
             .map_err(describe)
     }
 
-    async fn transfer(&self, call: &TransferCall) -> Result<(), (String, String)> {
+    async fn transfer(
+        &self,
+        call: &TransferCall,
+        deadline: Instant,
+    ) -> Result<(), (String, String)> {
         let request = self
             .client
             .transfer_contact()
@@ -152,7 +194,13 @@ impl Connect {
             TransferTarget::Queue(queue_id) => request.queue_id(queue_id),
             TransferTarget::User(user_id) => request.user_id(user_id),
         };
-        request.send().await.map(drop).map_err(describe)
+        request
+            .customize()
+            .config_override(self.within(deadline))
+            .send()
+            .await
+            .map(drop)
+            .map_err(describe)
     }
 }
 

@@ -1,6 +1,10 @@
 //! One invocation, end to end: parse the event, plan, execute, answer, log one line.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, SystemTime};
+
+use futures_util::FutureExt;
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
@@ -42,7 +46,7 @@ impl Function {
     /// The Lambda handler: answers the flow, or raises when the rules file says so.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Answer, Diagnostic> {
         let (payload, context) = event.into_parts();
-        let invocation = self.invoke(payload, Some(context.deadline())).await;
+        let invocation = answering_panics(self.invoke(payload, Some(context.deadline()))).await;
         match (&invocation.error, self.book.settings.on_error) {
             (Some(error), OnError::Raise) => Err(Diagnostic {
                 error_type: error.code.clone(),
@@ -128,6 +132,39 @@ impl Function {
     }
 }
 
+/// A panic is a bug, but the caller still gets an answer the flow can branch on and the
+/// process serves the next contact (the release profile keeps `panic = "unwind"`).
+async fn answering_panics(invocation: impl Future<Output = Invocation>) -> Invocation {
+    let panic = match AssertUnwindSafe(invocation).catch_unwind().await {
+        Ok(invocation) => return invocation,
+        Err(panic) => panic,
+    };
+    let reason = panic
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let error = ErrorReport {
+        code: "InternalError".to_owned(),
+        message: format!(
+            "connect-rules failed unexpectedly ({reason}); which calls took effect is unknown"
+        ),
+    };
+    tracing::error!(
+        error_code = error.code,
+        error_message = error.message,
+        "invocation"
+    );
+    let mut answer = answer::from_error(&error);
+    answer.insert("errorMessage".to_owned(), error.message.clone());
+    Invocation {
+        plan: None,
+        status: Status::Error,
+        answer,
+        error: Some(error),
+    }
+}
+
 /// The one line an invocation logs: what matched, what was called and how it went. It
 /// names keys and operations, never values or endpoint addresses.
 fn log_invocation(
@@ -193,7 +230,10 @@ mod tests {
         let client: Client = mock_client!(aws_sdk_connect, RuleMode::MatchAny, rules, |config| {
             config.retry_config(RetryConfig::disabled())
         });
-        Function::new(example_book(), Some(Connect::new(client)))
+        Function::new(
+            example_book(),
+            Some(Connect::new(client, Duration::from_secs(3))),
+        )
     }
 
     fn attributes_ok() -> MockRule {
@@ -351,6 +391,23 @@ mod tests {
             "the event is not a Connect flow event: Details.ContactData: invalid type: string, \
              expected an object; nothing was applied"
         );
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_answered_as_an_error_and_does_not_claim_nothing_was_applied() {
+        let invocation = answering_panics(async { panic!("boom") }).await;
+        assert_eq!(invocation.answer["status"], "error");
+        assert_eq!(invocation.answer["errorCode"], "InternalError");
+        assert_eq!(
+            invocation.answer["errorMessage"],
+            "connect-rules failed unexpectedly (boom); which calls took effect is unknown"
+        );
+        let fine = answering_panics(async {
+            Function::new(example_book(), None)
+                .invoke(event("task.json"), None)
+                .await
+        });
+        assert_eq!(fine.await.answer["status"], "ok");
     }
 
     #[tokio::test]
