@@ -455,3 +455,20 @@ async fn a_transfer_dropped_after_applying_then_retried_by_connect_happens_once(
         .unwrap();
     assert_eq!(contact.transfers.len(), 1, "{:#?}", endpoint.served());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_errors_are_not_retried() {
+    let endpoint = endpoint().await;
+    let lambda = Lambda::start(&endpoint, &[]);
+    let mut voice = event("voice.json");
+    // A contact Connect does not know: 404, which no retry can fix.
+    voice["Details"]["ContactData"]["ContactId"] = "unknown-contact".into();
+    voice["Details"]["ContactData"]["InitialContactId"] = "unknown-contact".into();
+    let answer = lambda.invoke(&voice).await;
+    assert_eq!(answer["status"], "error", "{answer}");
+    assert_eq!(answer["errorCode"], "ResourceNotFoundException");
+    assert_eq!(
+        statuses(&endpoint.served(), "UpdateContactAttributes"),
+        [404]
+    );
+}
