@@ -28,7 +28,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
+RELEASE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release")
 EVENTS = ["voice.json", "chat.json", "task.json", "email.json"]
 # 100 rules: the example's 7 and 93 that never match, so the calls are the example's.
 RULES = os.path.join(ROOT, "bench", "rules-100.yaml")
