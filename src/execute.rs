@@ -11,6 +11,7 @@ use aws_config::{BehaviorVersion, ConfigLoader};
 use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_connect::types::{Reference, ReferenceType as SdkReferenceType};
 use aws_sdk_connect::Client;
+use futures_util::future::OptionFuture;
 use tokio::time::Instant;
 
 use crate::limits::ReferenceType;
@@ -88,33 +89,22 @@ impl Connect {
     /// Makes the planned calls, giving up on any still running at `deadline`.
     pub async fn execute(&self, calls: &Calls, deadline: Instant) -> Outcome {
         let mut outcome = Outcome::default();
-        let attributes = async {
-            match &calls.attributes {
-                Some(call) => Some(
-                    timed(
-                        Operation::UpdateContactAttributes,
-                        deadline,
-                        self.attributes(call, deadline),
-                    )
-                    .await,
-                ),
-                None => None,
-            }
-        };
-        let contact = async {
-            match &calls.contact {
-                Some(call) => Some(
-                    timed(
-                        Operation::UpdateContact,
-                        deadline,
-                        self.contact(call, deadline),
-                    )
-                    .await,
-                ),
-                None => None,
-            }
-        };
-        let (attributes, contact) = tokio::join!(attributes, contact);
+        let attributes = calls.attributes.as_ref().map(|call| {
+            timed(
+                Operation::UpdateContactAttributes,
+                deadline,
+                self.attributes(call, deadline),
+            )
+        });
+        let contact = calls.contact.as_ref().map(|call| {
+            timed(
+                Operation::UpdateContact,
+                deadline,
+                self.contact(call, deadline),
+            )
+        });
+        let (attributes, contact) =
+            tokio::join!(OptionFuture::from(attributes), OptionFuture::from(contact));
         for result in [attributes, contact].into_iter().flatten() {
             outcome.record(result);
         }
