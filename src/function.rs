@@ -70,43 +70,46 @@ impl Function {
             .and_then(Value::as_str)
             .unwrap_or("unknown")
             .to_owned();
-        let invocation = match self.plan(payload) {
-            Err(error) => Invocation {
-                plan: None,
-                status: Status::Error,
-                answer: answer::from_error(&error),
-                error: Some(error),
-            },
+        match self.plan(payload) {
+            Err(error) => {
+                tracing::warn!(
+                    contact_id,
+                    status = "error",
+                    error_code = error.code,
+                    error_message = error.message,
+                    duration_ms = started.elapsed().as_millis() as u64,
+                    "invocation"
+                );
+                Invocation {
+                    plan: None,
+                    status: Status::Error,
+                    answer: answer::from_error(&error),
+                    error: Some(error),
+                }
+            }
             Ok(plan) => {
                 let outcome = match &self.connect {
                     Some(connect) => connect.execute(&plan.calls, deadline).await,
                     None => Outcome::dry_run(),
                 };
                 let (status, answer) = answer::from_outcome(&plan, &outcome);
-                log_invocation(&contact_id, &plan, &outcome, status, started);
+                let error = answer::error_from_outcome(&outcome);
+                log_invocation(
+                    &contact_id,
+                    &plan,
+                    &outcome,
+                    status,
+                    error.as_ref(),
+                    started,
+                );
                 Invocation {
-                    error: answer::error_from_outcome(&outcome),
+                    error,
                     plan: Some(plan),
                     status,
                     answer,
                 }
             }
-        };
-        if let Some(error) = invocation
-            .error
-            .as_ref()
-            .filter(|_| invocation.plan.is_none())
-        {
-            tracing::warn!(
-                contact_id,
-                status = "error",
-                error_code = error.code,
-                error_message = error.message,
-                duration_ms = started.elapsed().as_millis() as u64,
-                "invocation"
-            );
         }
-        invocation
     }
 
     fn plan(&self, payload: Value) -> Result<Plan, ErrorReport> {
@@ -172,6 +175,7 @@ fn log_invocation(
     plan: &Plan,
     outcome: &Outcome,
     status: Status,
+    error: Option<&ErrorReport>,
     started: Instant,
 ) {
     let calls = outcome
@@ -183,7 +187,6 @@ fn log_invocation(
         })
         .collect::<Vec<_>>()
         .join(",");
-    let error = answer::error_from_outcome(outcome);
     tracing::info!(
         contact_id,
         rule_set = plan.rule_set,
@@ -193,8 +196,8 @@ fn log_invocation(
         calls,
         transferred = outcome.transferred(),
         dry_run = outcome.dry_run,
-        error_code = error.as_ref().map(|e| e.code.as_str()),
-        error_message = error.as_ref().map(|e| e.message.as_str()),
+        error_code = error.map(|e| e.code.as_str()),
+        error_message = error.map(|e| e.message.as_str()),
         duration_ms = started.elapsed().as_millis() as u64,
         "invocation"
     );
