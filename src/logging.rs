@@ -7,8 +7,10 @@
 
 use std::str::FromStr;
 
-use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 pub fn init<W>(writer: W)
 where
@@ -21,19 +23,18 @@ where
         .unwrap_or(LevelFilter::INFO);
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT")
         .is_ok_and(|format| format.eq_ignore_ascii_case("json"));
-    let filter = EnvFilter::builder()
-        .with_default_directive(level.min(LevelFilter::INFO).into())
-        .parse_lossy(format!("connect_rules={level}"));
+    let filter = Targets::new()
+        .with_default(level.min(LevelFilter::INFO))
+        .with_target("connect_rules", level);
     let subscriber = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
         .with_ansi(false)
-        .with_env_filter(filter)
         .with_writer(writer);
     // A second init (tests, the CLI after an error) keeps the first subscriber.
     let _already_set = if json {
-        subscriber.json().try_init()
+        subscriber.json().finish().with(filter).try_init()
     } else {
-        subscriber.try_init()
+        subscriber.finish().with(filter).try_init()
     };
 }
