@@ -107,7 +107,8 @@ async fn invoke(event: &Path, rules: &Path, execute: bool) -> ExitCode {
     };
     let connect = if execute {
         crate::logging::init(std::io::stderr);
-        Some(Connect::from_env(book.settings.block_timeout).await)
+        let client = Connect::client(Connect::environment()).await;
+        Some(Connect::new(client, book.settings.block_timeout))
     } else {
         None
     };

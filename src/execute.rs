@@ -14,7 +14,7 @@ use aws_sdk_connect::Client;
 use futures_util::future::OptionFuture;
 use tokio::time::Instant;
 
-use crate::limits::ReferenceType;
+use crate::limits::{self, ReferenceType};
 use crate::outcome::{CallReport, Failure, Operation, Outcome};
 use crate::plan::{AttributesCall, Calls, ContactCall, TransferCall};
 use crate::rules::TransferTarget;
@@ -40,19 +40,19 @@ impl Connect {
         }
     }
 
-    /// A client from the environment (region, credentials, `AWS_ENDPOINT_URL_CONNECT`).
-    pub async fn from_env(block_timeout: Duration) -> Self {
-        Self::from_loader(
-            aws_config::defaults(BehaviorVersion::latest()),
-            block_timeout,
-        )
-        .await
+    /// Where the client's settings come from in Lambda and the CLI: region, credentials and
+    /// `AWS_ENDPOINT_URL_CONNECT` from the environment.
+    pub fn environment() -> ConfigLoader {
+        aws_config::defaults(BehaviorVersion::latest())
     }
 
-    /// A client from `loader`, with timeouts sized to the flow block's timeout instead of
-    /// the SDK's defaults, which have no operation timeout and back off for up to 20 s.
-    pub async fn from_loader(loader: ConfigLoader, block_timeout: Duration) -> Self {
-        let attempt_timeout = block_timeout / MAX_ATTEMPTS;
+    /// A client from `loader`, with retries and timeouts for a flow block instead of the
+    /// SDK's defaults, which have no operation timeout and back off for up to 20 s. Each call
+    /// narrows the timeouts to what is left of its invocation (`within`); these bound any
+    /// call by the longest block a flow can have, so the client needs no rules to be built.
+    pub async fn client(loader: ConfigLoader) -> Client {
+        let longest_block = Duration::from_secs(limits::BLOCK_TIMEOUT_MAX_SECONDS);
+        let attempt_timeout = longest_block / MAX_ATTEMPTS;
         let config = loader
             .retry_config(
                 RetryConfig::standard()
@@ -64,12 +64,12 @@ impl Connect {
                 TimeoutConfig::builder()
                     .connect_timeout(attempt_timeout.min(MAX_CONNECT_TIMEOUT))
                     .operation_attempt_timeout(attempt_timeout)
-                    .operation_timeout(block_timeout)
+                    .operation_timeout(longest_block)
                     .build(),
             )
             .load()
             .await;
-        Connect::new(Client::new(&config), block_timeout)
+        Client::new(&config)
     }
 
     /// Timeouts for one call from what is left of the invocation's budget, so the SDK's

@@ -14,6 +14,8 @@ pub const CONTACT_NAME_MAX: usize = 1_024;
 pub const CONTACT_DESCRIPTION_MAX: usize = 4_096;
 pub const CONTACT_FLOW_ID_MAX: usize = 500;
 pub const RESOURCE_ID_MAX: usize = 500;
+/// The longest a flow's "Invoke AWS Lambda function" block waits (its range is 1 to 8 s).
+pub const BLOCK_TIMEOUT_MAX_SECONDS: u64 = 8;
 /// The flow reads at most this much answer.
 pub const ANSWER_MAX_BYTES: usize = 32 * 1024;
 

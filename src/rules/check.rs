@@ -19,7 +19,6 @@ use crate::limits::{self, ReferenceType};
 use crate::template::Template;
 
 const DEFAULT_BLOCK_TIMEOUT_SECONDS: u64 = 3;
-const MAX_BLOCK_TIMEOUT_SECONDS: u64 = 8;
 const DEFAULT_RULE_SET_PARAMETER: &str = "ruleSet";
 /// Compiled-size cap: the regex engine runs in linear time, so size is the only risk.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -342,10 +341,13 @@ impl Checker<'_> {
         let seconds = file
             .block_timeout_seconds
             .unwrap_or(DEFAULT_BLOCK_TIMEOUT_SECONDS);
-        if !(1..=MAX_BLOCK_TIMEOUT_SECONDS).contains(&seconds) {
+        if !(1..=limits::BLOCK_TIMEOUT_MAX_SECONDS).contains(&seconds) {
             self.top(
                 "settings.block_timeout_seconds",
-                format!("{seconds} is outside the flow block's range of 1 to {MAX_BLOCK_TIMEOUT_SECONDS} seconds"),
+                format!(
+                    "{seconds} is outside the flow block's range of 1 to {} seconds",
+                    limits::BLOCK_TIMEOUT_MAX_SECONDS
+                ),
             );
         }
         let rule_set_parameter = file

@@ -27,9 +27,6 @@ pub async fn function_against(endpoint: &LocalConnect, book: RuleBook) -> Functi
             None,
             "test",
         ));
-    let block_timeout = book.settings.block_timeout;
-    Function::new(
-        book,
-        Some(Connect::from_loader(loader, block_timeout).await),
-    )
+    let connect = Connect::new(Connect::client(loader).await, book.settings.block_timeout);
+    Function::new(book, Some(connect))
 }
