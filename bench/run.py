@@ -5,10 +5,12 @@ Both release binaries run under the Lambda Runtime Interface Emulator (as `sam l
 does) against the local Connect endpoint. Reported for both, with ratios: cold-start init
 duration (the emulator's INIT REPORT), first-invocation latency, warm p50/p99 per event,
 peak RSS and binary size; then, with a fixed latency injected into every Connect call, the
-wall time of a task invocation that writes attributes, adds references and transfers.
+wall time of a task invocation that writes attributes, adds references and transfers, against
+one call's latency (the baseline's single call for the voice event, as its SDK saw it).
 
-    bench/run.py            # the full run recorded in BENCHMARKS.md
-    bench/run.py --quick    # a smoke run (scripts/test runs it so it cannot rot)
+    bench/run.py                  # the full run recorded in BENCHMARKS.md
+    bench/run.py --quick          # a smoke run (scripts/test runs it so it cannot rot)
+    taskset -c 0 bench/run.py     # the same on one CPU
 
 Needs: cargo build --release --workspace, and .venv from scripts/python-tools.
 """
@@ -161,34 +163,53 @@ def percentile(samples, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def measure(binary, events, endpoint, cold_starts, warm):
-    """Cold starts (fresh emulator each), then warm invocations of every event."""
-    inits, firsts = [], []
-    for _ in range(cold_starts):
-        function = Lambda(binary, endpoint)
-        elapsed, _ = function.invoke(events["task.json"])
-        inits.append(function.init_ms())
-        firsts.append(elapsed * 1000)
-        function.close()
-    function = Lambda(binary, endpoint)
-    warm_ms = {}
-    for name in EVENTS:
-        function.invoke(events[name])
-        warm_ms[name] = [function.invoke(events[name])[0] * 1000 for _ in range(warm)]
-    rss = function.peak_rss_kib()
-    function.close()
-    return {"init": statistics.median(inits), "first": statistics.median(firsts), "warm": warm_ms, "rss": rss}
+def cold_starts(binaries, events, endpoint, count):
+    """Median init duration and first (task) invocation of each function, from `count` fresh
+    emulators each, the two functions taking turns so that drift on the machine hits both."""
+    inits = {name: [] for name in binaries}
+    firsts = {name: [] for name in binaries}
+    for _ in range(count):
+        for name, binary in binaries.items():
+            function = Lambda(binary, endpoint)
+            elapsed, _ = function.invoke(events[name]["task.json"])
+            inits[name].append(function.init_ms())
+            firsts[name].append(elapsed * 1000)
+            function.close()
+    return {name: {"init": statistics.median(inits[name]), "first": statistics.median(firsts[name])} for name in binaries}
+
+
+def warm(binaries, events, endpoint, count):
+    """Warm invocations of every event, the two functions taking turns, then each one's peak RSS."""
+    functions = {name: Lambda(binary, endpoint) for name, binary in binaries.items()}
+    try:
+        warm_ms = {name: {} for name in binaries}
+        for event in EVENTS:
+            for name, function in functions.items():
+                function.invoke(events[name][event])
+                warm_ms[name][event] = []
+            for _ in range(count):
+                for name, function in functions.items():
+                    warm_ms[name][event].append(function.invoke(events[name][event])[0] * 1000)
+        return {name: {"warm": warm_ms[name], "rss": function.peak_rss_kib()} for name, function in functions.items()}
+    finally:
+        for function in functions.values():
+            function.close()
 
 
 def injected(binary, events, endpoint, latency_ms, samples):
-    """Median wall time of the voice event (one call) and the task event (two updates, then
-    the transfer) with `latency_ms` added to every Connect call."""
+    """With `latency_ms` added to every Connect call: median wall time of the voice event (one
+    call) and the task event (two updates, then the transfer), and the median of what the
+    function answers as `calls_ms` for the voice event (the baseline's one call as its SDK saw
+    it)."""
     endpoint.control("POST", "/_local/faults", {"operation": "*", "kind": "latency", "count": 1_000_000, "latency_ms": latency_ms})
     function = Lambda(binary, endpoint)
     medians = {}
     for name in ["voice.json", "task.json"]:
         function.invoke(events[name])
-        medians[name] = statistics.median(function.invoke(events[name])[0] * 1000 for _ in range(samples))
+        runs = [function.invoke(events[name]) for _ in range(samples)]
+        medians[name] = statistics.median(elapsed * 1000 for elapsed, _ in runs)
+        if name == "voice.json":
+            medians["one call"] = statistics.median(answer.get("calls_ms", float("nan")) for _, answer in runs)
     function.close()
     return medians
 
@@ -197,24 +218,31 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: few samples")
     arguments = parser.parse_args()
-    cold_starts, warm, samples = (2, 20, 5) if arguments.quick else (10, 300, 50)
+    starts, invocations, samples = (2, 20, 5) if arguments.quick else (20, 300, 50)
     latency_ms = 20
 
     binaries = {"connect-rules": os.path.join(RELEASE, "connect-rules"), "baseline": os.path.join(RELEASE, "connect-baseline")}
-    rules_events = {name: load_event(name) for name in EVENTS}
-    base_events = {name: baseline_event(name) for name in EVENTS}
+    events = {
+        "connect-rules": {name: load_event(name) for name in EVENTS},
+        "baseline": {name: baseline_event(name) for name in EVENTS},
+    }
 
-    events = {"connect-rules": rules_events, "baseline": base_events}
-
-    def both(run, *settings):
-        """Runs a measure for both functions against one fresh endpoint."""
+    def against_endpoint(run):
+        """Runs a measure against one fresh endpoint."""
         endpoint = Endpoint()
         try:
-            return {name: run(binaries[name], events[name], endpoint, *settings) for name in binaries}
+            return run(endpoint)
         finally:
             endpoint.close()
 
-    results = both(measure, cold_starts, warm)
+    def both(run, *settings):
+        return against_endpoint(lambda endpoint: {
+            name: run(binaries[name], events[name], endpoint, *settings) for name in binaries
+        })
+
+    results = against_endpoint(lambda endpoint: cold_starts(binaries, events, endpoint, starts))
+    for name, measured in against_endpoint(lambda endpoint: warm(binaries, events, endpoint, invocations)).items():
+        results[name].update(measured)
     slow = both(injected, latency_ms, samples)
 
     ours, floor = results["connect-rules"], results["baseline"]
@@ -230,16 +258,22 @@ def main():
     for name, calls in [("voice.json", "one call"), ("task.json", "attributes + references, then transfer")]:
         rows.append((f"{name} ({calls}), {latency_ms} ms per call (ms, median)", slow["connect-rules"][name], slow["baseline"][name]))
 
+    one_call = slow["baseline"]["one call"]
+
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; rules: {os.path.relpath(RULES, ROOT)}; "
-          f"cold starts {cold_starts}, warm invocations {warm} per event")
+          f"cold starts {starts} per function, taking turns; warm invocations {invocations} per event")
     print("| measure | connect-rules | baseline | ratio |")
     print("|---|---|---|---|")
     for label, mine, base in rows:
         print(f"| {label} | {mine:.2f} | {base:.2f} | {mine / base:.2f} |")
+    print(f"| one Connect call, {latency_ms} ms injected: the baseline's voice.json call as its SDK saw it (ms, median) | | {one_call:.2f} | |")
+    print()
+    print("| task.json wall time against | one call's latency | the nominal 20 ms | the one-call invocation |")
+    print("|---|---|---|---|")
     for name in binaries:
         task, voice = slow[name]["task.json"], slow[name]["voice.json"]
-        print(f"| {name}: task / {latency_ms} ms | {task / latency_ms:.2f} | task / one-call invocation | {task / voice:.2f} |")
-    failed = [label for label, mine, base in rows if mine != mine or base != base]
+        print(f"| {name} | {task / one_call:.2f} | {task / latency_ms:.2f} | {task / voice:.2f} |")
+    failed = [label for label, mine, base in rows if mine != mine or base != base] + (["one call"] if one_call != one_call else [])
     if failed:
         print(f"not measured: {', '.join(failed)}", file=sys.stderr)
         return 1
