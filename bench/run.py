@@ -3,14 +3,17 @@
 
 Both release binaries run under the Lambda Runtime Interface Emulator (as `sam local invoke`
 does) against the local Connect endpoint. Reported for both, with ratios: cold-start init
-duration (the emulator's INIT REPORT), first-invocation latency, warm p50/p99 per event,
-peak RSS and binary size; then, with a fixed latency injected into every Connect call, the
-wall time of a task invocation that writes attributes, adds references and transfers, against
-one call's latency (the baseline's single call for the voice event, as its SDK saw it).
+duration (the emulator's INIT REPORT) and first-invocation latency, over plain HTTP and over
+TLS (the first call's handshake is where the crypto library first draws randomness), warm
+p50/p99 per event, peak RSS and binary size; then, with a fixed latency injected into every
+Connect call, the wall time of a task invocation that writes attributes, adds references
+and transfers, against one call's latency (the baseline's single call for the voice event,
+as its SDK saw it).
 
     bench/run.py                  # the full run recorded in BENCHMARKS.md
     bench/run.py --quick          # a smoke run (scripts/test runs it so it cannot rot)
     taskset -c 0 bench/run.py     # the same on one CPU
+    bench/run.py --against DIR    # against the connect-rules of another build instead
 
 Needs: cargo build --release --workspace, and .venv from scripts/python-tools.
 """
@@ -22,11 +25,14 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -83,6 +89,8 @@ class Endpoint:
             stdout=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.environment = {}
         for name in EVENTS:
             data = load_event(name)["Details"]["ContactData"]
             self.control("PUT", "/_local/contacts", {
@@ -98,6 +106,75 @@ class Endpoint:
         self.process.wait()
 
 
+class TlsFront:
+    """TLS in front of the local endpoint, so that a function's first call makes a TLS
+    handshake as it would with Connect, and with it the crypto library's first use of
+    randomness. The function trusts the front's certificate authority through SSL_CERT_FILE,
+    a copy of the system's bundle with it added, so loading the trust store costs what it
+    costs in production."""
+
+    def __init__(self, endpoint):
+        self.directory = tempfile.mkdtemp(prefix="connect-rules-bench-tls-")
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(*self.certificate())
+        self.backend = endpoint.port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"https://localhost:{self.port}"
+        self.environment = {"SSL_CERT_FILE": os.path.join(self.directory, "bundle.pem")}
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def certificate(self):
+        """A throwaway authority and a certificate for localhost signed by it."""
+        path = lambda name: os.path.join(self.directory, name)
+        openssl = lambda *arguments: subprocess.run(["openssl", *arguments], check=True, capture_output=True)
+        curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        openssl("req", "-x509", *curve, "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "1", "-subj", "/CN=connect-rules bench")
+        openssl("req", *curve, "-keyout", path("localhost.key"), "-out", path("localhost.csr"), "-subj", "/CN=localhost")
+        with open(path("extensions"), "w") as extensions:
+            extensions.write("subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n")
+        openssl("x509", "-req", "-in", path("localhost.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                "-CAcreateserial", "-days", "1", "-extfile", path("extensions"), "-out", path("localhost.pem"))
+        with open(path("bundle.pem"), "w") as bundle:
+            bundle.write(open(ssl.get_default_verify_paths().openssl_cafile).read())
+            bundle.write(open(path("ca.pem")).read())
+        return path("localhost.pem"), path("localhost.key")
+
+    def accept(self):
+        while True:
+            client, _ = self.listener.accept()
+            threading.Thread(target=self.relay, args=(client,), daemon=True).start()
+
+    def relay(self, client):
+        try:
+            secure = self.context.wrap_socket(client, server_side=True)
+        except (ssl.SSLError, OSError):
+            client.close()
+            return
+        backend = socket.create_connection(("127.0.0.1", self.backend))
+        threading.Thread(target=pump, args=(backend, secure), daemon=True).start()
+        pump(secure, backend)
+
+    def close(self):
+        self.listener.close()
+        shutil.rmtree(self.directory)
+
+
+def pump(source, sink):
+    """Copies bytes from one socket to the other until either side closes."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
 class Lambda:
     """A binary under the Lambda Runtime Interface Emulator."""
 
@@ -107,9 +184,10 @@ class Lambda:
         self.log = tempfile.NamedTemporaryFile(prefix="connect-rules-bench-", suffix=".log", delete=False)
         environment = {
             "PATH": os.environ.get("PATH", ""),
-            "AWS_ENDPOINT_URL_CONNECT": f"http://127.0.0.1:{endpoint.port}",
+            "AWS_ENDPOINT_URL_CONNECT": endpoint.url,
             "AWS_ACCESS_KEY_ID": "AKIDLOCAL", "AWS_SECRET_ACCESS_KEY": "local-secret", "AWS_REGION": "us-east-1",
             "AWS_LAMBDA_FUNCTION_TIMEOUT": "10", "RULES_FILE": RULES,
+            **endpoint.environment,
         }
         self.process = subprocess.Popen(
             [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
@@ -217,15 +295,21 @@ def injected(binary, events, endpoint, latency_ms, samples):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: few samples")
+    parser.add_argument("--against", metavar="DIR",
+                        help="compare with the connect-rules of another build (its release directory) instead of the baseline")
     arguments = parser.parse_args()
     starts, invocations, samples = (2, 20, 5) if arguments.quick else (20, 300, 50)
     latency_ms = 20
 
-    binaries = {"connect-rules": os.path.join(RELEASE, "connect-rules"), "baseline": os.path.join(RELEASE, "connect-baseline")}
-    events = {
-        "connect-rules": {name: load_event(name) for name in EVENTS},
-        "baseline": {name: baseline_event(name) for name in EVENTS},
-    }
+    rules_events = {name: load_event(name) for name in EVENTS}
+    if arguments.against:
+        other = f"connect-rules in {arguments.against}"
+        binaries = {"connect-rules": os.path.join(RELEASE, "connect-rules"), other: os.path.join(arguments.against, "connect-rules")}
+        events = {"connect-rules": rules_events, other: rules_events}
+    else:
+        other = "baseline"
+        binaries = {"connect-rules": os.path.join(RELEASE, "connect-rules"), other: os.path.join(RELEASE, "connect-baseline")}
+        events = {"connect-rules": rules_events, other: {name: baseline_event(name) for name in EVENTS}}
 
     def against_endpoint(run):
         """Runs a measure against one fresh endpoint."""
@@ -240,40 +324,52 @@ def main():
             name: run(binaries[name], events[name], endpoint, *settings) for name in binaries
         })
 
+    def over_tls(endpoint):
+        front = TlsFront(endpoint)
+        try:
+            return cold_starts(binaries, events, front, starts)
+        finally:
+            front.close()
+
     results = against_endpoint(lambda endpoint: cold_starts(binaries, events, endpoint, starts))
+    tls = against_endpoint(over_tls)
     for name, measured in against_endpoint(lambda endpoint: warm(binaries, events, endpoint, invocations)).items():
         results[name].update(measured)
     slow = both(injected, latency_ms, samples)
 
-    ours, floor = results["connect-rules"], results["baseline"]
+    ours, floor = results["connect-rules"], results[other]
     rows = [
         ("cold start: init duration (ms, median)", ours["init"], floor["init"]),
         ("cold start: first invocation, task (ms, median)", ours["first"], floor["first"]),
     ]
+    rows.append(("cold start over TLS: init duration (ms, median)", tls["connect-rules"]["init"], tls[other]["init"]))
+    rows.append(("cold start over TLS: first invocation, task (ms, median)", tls["connect-rules"]["first"], tls[other]["first"]))
     for name in EVENTS:
         rows.append((f"warm {name} p50 (ms)", percentile(ours["warm"][name], 0.5), percentile(floor["warm"][name], 0.5)))
         rows.append((f"warm {name} p99 (ms)", percentile(ours["warm"][name], 0.99), percentile(floor["warm"][name], 0.99)))
     rows.append(("peak RSS (MiB)", ours["rss"] / 1024, floor["rss"] / 1024))
-    rows.append(("binary size (MiB)", os.path.getsize(binaries["connect-rules"]) / 2**20, os.path.getsize(binaries["baseline"]) / 2**20))
+    rows.append(("binary size (MiB)", os.path.getsize(binaries["connect-rules"]) / 2**20, os.path.getsize(binaries[other]) / 2**20))
     for name, calls in [("voice.json", "one call"), ("task.json", "attributes + references, then transfer")]:
-        rows.append((f"{name} ({calls}), {latency_ms} ms per call (ms, median)", slow["connect-rules"][name], slow["baseline"][name]))
-
-    one_call = slow["baseline"]["one call"]
+        rows.append((f"{name} ({calls}), {latency_ms} ms per call (ms, median)", slow["connect-rules"][name], slow[other][name]))
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; rules: {os.path.relpath(RULES, ROOT)}; "
           f"cold starts {starts} per function, taking turns; warm invocations {invocations} per event")
-    print("| measure | connect-rules | baseline | ratio |")
+    print(f"| measure | connect-rules | {other} | ratio |")
     print("|---|---|---|---|")
     for label, mine, base in rows:
         print(f"| {label} | {mine:.2f} | {base:.2f} | {mine / base:.2f} |")
-    print(f"| one Connect call, {latency_ms} ms injected: the baseline's voice.json call as its SDK saw it (ms, median) | | {one_call:.2f} | |")
-    print()
-    print("| task.json wall time against | one call's latency | the nominal 20 ms | the one-call invocation |")
-    print("|---|---|---|---|")
-    for name in binaries:
-        task, voice = slow[name]["task.json"], slow[name]["voice.json"]
-        print(f"| {name} | {task / one_call:.2f} | {task / latency_ms:.2f} | {task / voice:.2f} |")
-    failed = [label for label, mine, base in rows if mine != mine or base != base] + (["one call"] if one_call != one_call else [])
+    failed = [label for label, mine, base in rows if mine != mine or base != base]
+    if not arguments.against:
+        # Only the baseline answers how long its calls took.
+        one_call = slow[other]["one call"]
+        print(f"| one Connect call, {latency_ms} ms injected: the baseline's voice.json call as its SDK saw it (ms, median) | | {one_call:.2f} | |")
+        print()
+        print("| task.json wall time against | one call's latency | the nominal 20 ms | the one-call invocation |")
+        print("|---|---|---|---|")
+        for name in binaries:
+            task, voice = slow[name]["task.json"], slow[name]["voice.json"]
+            print(f"| {name} | {task / one_call:.2f} | {task / latency_ms:.2f} | {task / voice:.2f} |")
+        failed += ["one call"] if one_call != one_call else []
     if failed:
         print(f"not measured: {', '.join(failed)}", file=sys.stderr)
         return 1
