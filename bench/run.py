@@ -213,6 +213,12 @@ class Lambda:
             found = re.findall(r"INIT REPORT\(durationMs: ([0-9.]+)\)", log.read())
         return float(found[0]) if found else float("nan")
 
+    def phases_us(self):
+        """connect-rules' cold-start line: microseconds per phase, or {} for the baseline."""
+        with open(self.log.name) as log:
+            line = re.search(r"cold start.*", log.read())
+        return {name: int(value) for name, value in re.findall(r"(\w+)_us=(\d+)", line.group(0))} if line else {}
+
     def peak_rss_kib(self):
         """VmHWM of the function process: the emulator's child, spawned from any of its threads."""
         for task in os.listdir(f"/proc/{self.process.pid}/task"):
@@ -253,14 +259,23 @@ def cold_starts(binaries, events, endpoint, count):
     emulators each, the two functions taking turns so that drift on the machine hits both."""
     inits = {name: [] for name in binaries}
     firsts = {name: [] for name in binaries}
+    phases = {name: [] for name in binaries}
     for _ in range(count):
         for name, binary in binaries.items():
             function = Lambda(binary, endpoint)
             elapsed, _ = function.invoke(events[name]["task.json"])
             inits[name].append(function.init_ms())
             firsts[name].append(elapsed * 1000)
+            phases[name].append(function.phases_us())
             function.close()
-    return {name: {"init": statistics.median(inits[name]), "first": statistics.median(firsts[name])} for name in binaries}
+    return {
+        name: {
+            "init": statistics.median(inits[name]),
+            "first": statistics.median(firsts[name]),
+            "phases": {phase: statistics.median(run[phase] for run in phases[name]) for phase in phases[name][0]},
+        }
+        for name in binaries
+    }
 
 
 def warm(binaries, events, endpoint, count):
@@ -377,6 +392,8 @@ def main():
             task, voice = slow[name]["task.json"], slow[name]["voice.json"]
             print(f"| {name} | {task / one_call:.2f} | {task / latency_ms:.2f} | {task / voice:.2f} |")
         failed += ["one call"] if one_call != one_call else []
+    phases = ", ".join(f"{phase} {value:.0f}" for phase, value in results["connect-rules"]["phases"].items())
+    print(f"\nconnect-rules' cold-start line over plain HTTP (µs, median; rules and client side by side): {phases}")
     if failed:
         print(f"not measured: {', '.join(failed)}", file=sys.stderr)
         return 1
