@@ -52,7 +52,6 @@ impl Connect {
     /// call by the longest block a flow can have, so the client needs no rules to be built.
     pub async fn client(loader: ConfigLoader) -> Client {
         let longest_block = Duration::from_secs(limits::BLOCK_TIMEOUT_MAX_SECONDS);
-        let attempt_timeout = longest_block / MAX_ATTEMPTS;
         let config = loader
             .retry_config(
                 RetryConfig::standard()
@@ -60,13 +59,7 @@ impl Connect {
                     .with_initial_backoff(INITIAL_BACKOFF)
                     .with_max_backoff(MAX_BACKOFF),
             )
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(attempt_timeout.min(MAX_CONNECT_TIMEOUT))
-                    .operation_attempt_timeout(attempt_timeout)
-                    .operation_timeout(longest_block)
-                    .build(),
-            )
+            .timeout_config(timeouts(longest_block / MAX_ATTEMPTS, longest_block))
             .load()
             .await;
         Client::new(&config)
@@ -77,13 +70,7 @@ impl Connect {
     fn within(&self, deadline: Instant) -> aws_sdk_connect::config::Builder {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let attempt = self.attempt_timeout.min(remaining);
-        aws_sdk_connect::config::Builder::default().timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(attempt.min(MAX_CONNECT_TIMEOUT))
-                .operation_attempt_timeout(attempt)
-                .operation_timeout(remaining)
-                .build(),
-        )
+        aws_sdk_connect::config::Builder::default().timeout_config(timeouts(attempt, remaining))
     }
 
     /// Makes the planned calls, giving up on any still running at `deadline`.
@@ -192,6 +179,16 @@ impl Connect {
             .map(drop)
             .map_err(describe)
     }
+}
+
+/// An attempt's timeout (and a connect timeout within it, at most `MAX_CONNECT_TIMEOUT`)
+/// and the whole call's, retries and backoff included.
+fn timeouts(attempt: Duration, call: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(attempt.min(MAX_CONNECT_TIMEOUT))
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(call)
+        .build()
 }
 
 /// One call's result, with how long it took.
