@@ -191,6 +191,11 @@ impl Contact {
         value.filter(|text| !text.is_empty())
     }
 
+    /// The moment rules see as now, in whole seconds since the epoch.
+    pub fn epoch_seconds(&self) -> i64 {
+        self.since_epoch().as_secs() as i64
+    }
+
     fn since_epoch(&self) -> std::time::Duration {
         self.now.duration_since(UNIX_EPOCH).unwrap_or_default()
     }

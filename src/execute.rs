@@ -1,23 +1,24 @@
 //! The only code that talks to Connect: turns a plan's calls into SDK requests and reports
-//! what happened. Attribute and contact updates run together; the transfer runs only after
-//! both have succeeded, because after a transfer the contact may no longer take them.
+//! what happened. Calls run together, but a call that hands the contact on (a transfer) waits
+//! for the changes to that contact and runs only if they all succeeded.
 
-use std::future::Future;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader};
 use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_connect::types::{Reference, ReferenceType as SdkReferenceType};
+use aws_sdk_connect::primitives::DateTime;
+use aws_sdk_connect::types::{Reference, ReferenceType as SdkReferenceType, SegmentAttributeValue};
 use aws_sdk_connect::Client;
-use futures_util::future::OptionFuture;
+use futures_util::future::join_all;
 use tokio::time::Instant;
 
+use crate::calls::{Call, Calls, PlannedReference, TaskCall, TaskLink, TaskTarget, TransferTarget};
 use crate::limits::{self, ReferenceType};
-use crate::outcome::{CallReport, Failure, Operation, Outcome};
-use crate::plan::{AttributesCall, Calls, ContactCall, TransferCall};
-use crate::rules::TransferTarget;
+use crate::outcome::{Applied, CallError, CallReport, Outcome};
+use crate::vocabulary::code;
 
 /// SDK attempts per call. Retries are jittered; with the deadline they never outlive it.
 const MAX_ATTEMPTS: u32 = 3;
@@ -73,112 +74,201 @@ impl Connect {
         aws_sdk_connect::config::Builder::default().timeout_config(timeouts(attempt, remaining))
     }
 
-    /// Makes the planned calls, giving up on any still running at `deadline`.
+    /// Makes the planned calls, giving up on any still running at `deadline`. Every call
+    /// starts at once but those with prerequisites (`Calls::prerequisites`), which start
+    /// when theirs have ended, and only if all of them succeeded.
     pub async fn execute(&self, calls: &Calls, deadline: Instant) -> Outcome {
-        let mut outcome = Outcome::default();
-        let attributes = calls.attributes.as_ref().map(|call| {
-            timed(
-                Operation::UpdateContactAttributes,
-                deadline,
-                self.attributes(call, deadline),
-            )
-        });
-        let contact = calls.contact.as_ref().map(|call| {
-            timed(
-                Operation::UpdateContact,
-                deadline,
-                self.contact(call, deadline),
-            )
-        });
-        let (attributes, contact) =
-            tokio::join!(OptionFuture::from(attributes), OptionFuture::from(contact));
-        for result in [attributes, contact].into_iter().flatten() {
-            outcome.record(result);
+        let count = calls.0.len();
+        let waiting: Vec<usize> = (0..count)
+            .filter(|&index| !calls.prerequisites(index).is_empty())
+            .collect();
+        let needed: BTreeSet<usize> = waiting
+            .iter()
+            .flat_map(|&index| calls.prerequisites(index))
+            .collect();
+        let free = (0..count).filter(|index| !needed.contains(index) && !waiting.contains(index));
+        let run =
+            |index: usize| async move { (index, self.timed(&calls.0[index], deadline).await) };
+        let chain = async {
+            let mut done = join_all(needed.iter().map(|&index| run(index))).await;
+            let succeeded = |index: &usize| {
+                done.iter()
+                    .any(|(other, report)| other == index && report.result.is_ok())
+            };
+            let (ready, held): (Vec<usize>, Vec<usize>) = waiting
+                .iter()
+                .partition(|&&index| calls.prerequisites(index).iter().all(succeeded));
+            done.extend(join_all(ready.into_iter().map(run)).await);
+            (done, held)
+        };
+        let (free, (chained, held)) = tokio::join!(join_all(free.map(run)), chain);
+        let mut reports: Vec<(usize, CallReport)> = free.into_iter().chain(chained).collect();
+        reports.sort_by_key(|(index, _)| *index);
+        Outcome {
+            calls: reports.into_iter().map(|(_, report)| report).collect(),
+            not_attempted: held
+                .into_iter()
+                .map(|index| calls.0[index].label())
+                .collect(),
+            dry_run: false,
         }
-        if let Some(call) = &calls.transfer {
-            if outcome.failures.is_empty() {
-                outcome.record(
-                    timed(
-                        Operation::TransferContact,
-                        deadline,
-                        self.transfer(call, deadline),
-                    )
-                    .await,
-                );
-            } else {
-                outcome.not_attempted.push(Operation::TransferContact);
+    }
+
+    /// One call, with how long it took; abandoned at `deadline`.
+    async fn timed(&self, call: &Call, deadline: Instant) -> CallReport {
+        let started = Instant::now();
+        let result = tokio::time::timeout_at(deadline, self.send(call, deadline))
+            .await
+            .unwrap_or(Err(CallError::Timeout));
+        CallReport {
+            operation: call.operation(),
+            label: call.label(),
+            result,
+            latency: started.elapsed(),
+        }
+    }
+
+    /// The one place a planned call becomes an SDK request: an arm per operation.
+    async fn send(&self, call: &Call, deadline: Instant) -> Result<Applied, CallError> {
+        let within = self.within(deadline);
+        match call {
+            Call::UpdateContactAttributes(call) => self
+                .client
+                .update_contact_attributes()
+                .instance_id(&call.instance_id)
+                .initial_contact_id(&call.initial_contact_id)
+                .set_attributes(Some(call.attributes.clone().into_iter().collect()))
+                .customize()
+                .config_override(within)
+                .send()
+                .await
+                .map(|_| Applied::Done)
+                .map_err(describe),
+            Call::UpdateContact(call) => self
+                .client
+                .update_contact()
+                .instance_id(&call.instance_id)
+                .contact_id(&call.contact_id)
+                .set_name(call.name.clone())
+                .set_description(call.description.clone())
+                .set_references(Some(references(&call.references)?).filter(|r| !r.is_empty()))
+                .set_segment_attributes(call.expiry_minutes.map(expiry))
+                .customize()
+                .config_override(within)
+                .send()
+                .await
+                .map(|_| Applied::Done)
+                .map_err(describe),
+            Call::UpdateContactRoutingData(call) => self
+                .client
+                .update_contact_routing_data()
+                .instance_id(&call.instance_id)
+                .contact_id(&call.contact_id)
+                .queue_priority(call.queue_priority)
+                .customize()
+                .config_override(within)
+                .send()
+                .await
+                .map(|_| Applied::Done)
+                .map_err(describe),
+            Call::StartTaskContact(call) => self.start_task(call, within).await,
+            Call::TransferContact(call) => {
+                let request = self
+                    .client
+                    .transfer_contact()
+                    .instance_id(&call.instance_id)
+                    .contact_id(&call.contact_id)
+                    .contact_flow_id(&call.contact_flow_id)
+                    .client_token(&call.client_token);
+                let request = match &call.target {
+                    TransferTarget::Queue(queue_id) => request.queue_id(queue_id),
+                    TransferTarget::User(user_id) => request.user_id(user_id),
+                };
+                request
+                    .customize()
+                    .config_override(within)
+                    .send()
+                    .await
+                    .map(|_| Applied::Done)
+                    .map_err(describe)
             }
         }
-        outcome
     }
 
-    async fn attributes(
+    async fn start_task(
         &self,
-        call: &AttributesCall,
-        deadline: Instant,
-    ) -> Result<(), (String, String)> {
-        self.client
-            .update_contact_attributes()
+        call: &TaskCall,
+        within: aws_sdk_connect::config::Builder,
+    ) -> Result<Applied, CallError> {
+        let request = self
+            .client
+            .start_task_contact()
             .instance_id(&call.instance_id)
-            .initial_contact_id(&call.initial_contact_id)
-            .set_attributes(Some(call.attributes.clone().into_iter().collect()))
-            .customize()
-            .config_override(self.within(deadline))
-            .send()
-            .await
-            .map(drop)
-            .map_err(describe)
+            .name(&call.name)
+            .set_description(call.description.clone())
+            .set_attributes(
+                Some(call.attributes.clone().into_iter().collect())
+                    .filter(|a: &HashMap<_, _>| !a.is_empty()),
+            )
+            .set_references(Some(references(&call.references)?).filter(|r| !r.is_empty()))
+            .set_scheduled_time(call.scheduled_time.map(DateTime::from_secs))
+            .set_segment_attributes(call.expiry_minutes.map(expiry))
+            .client_token(&call.client_token);
+        let request = match &call.target {
+            TaskTarget::ContactFlow(id) => request.contact_flow_id(id),
+            TaskTarget::QuickConnect(id) => request.quick_connect_id(id),
+            TaskTarget::TaskTemplate(id) => request.task_template_id(id),
+        };
+        let request = match &call.link {
+            TaskLink::Previous(id) => request.previous_contact_id(id),
+            TaskLink::Related(id) => request.related_contact_id(id),
+        };
+        let created = |contact_id: Option<&str>| Applied::TaskCreated {
+            task: call.task.clone(),
+            contact_id: contact_id.map(str::to_owned),
+        };
+        match request.customize().config_override(within).send().await {
+            Ok(output) => Ok(created(output.contact_id())),
+            // The token is derived from this very intent: Connect has it from an earlier
+            // invocation for the same contact, which made the task.
+            Err(error) => match describe(error) {
+                error if error.code() == code::IDEMPOTENCY => Ok(created(None)),
+                error => Err(error),
+            },
+        }
     }
+}
 
-    async fn contact(&self, call: &ContactCall, deadline: Instant) -> Result<(), (String, String)> {
-        let mut references = std::collections::HashMap::new();
-        for (name, planned) in &call.references {
+/// The references of a request, as the SDK takes them.
+fn references(
+    planned: &BTreeMap<String, PlannedReference>,
+) -> Result<HashMap<String, Reference>, CallError> {
+    planned
+        .iter()
+        .map(|(name, planned)| {
             let reference = Reference::builder()
                 .r#type(sdk_reference_type(planned.kind))
                 .value(&planned.value)
                 .build()
-                .map_err(|error| ("RequestNotBuilt".to_owned(), error.to_string()))?;
-            references.insert(name.clone(), reference);
-        }
-        self.client
-            .update_contact()
-            .instance_id(&call.instance_id)
-            .contact_id(&call.contact_id)
-            .set_name(call.name.clone())
-            .set_description(call.description.clone())
-            .set_references(Some(references).filter(|r| !r.is_empty()))
-            .customize()
-            .config_override(self.within(deadline))
-            .send()
-            .await
-            .map(drop)
-            .map_err(describe)
-    }
+                .map_err(|error| CallError::Sdk {
+                    code: code::REQUEST_NOT_BUILT,
+                    message: error.to_string(),
+                    source: Box::new(error),
+                })?;
+            Ok((name.clone(), reference))
+        })
+        .collect()
+}
 
-    async fn transfer(
-        &self,
-        call: &TransferCall,
-        deadline: Instant,
-    ) -> Result<(), (String, String)> {
-        let request = self
-            .client
-            .transfer_contact()
-            .instance_id(&call.instance_id)
-            .contact_id(&call.contact_id)
-            .contact_flow_id(&call.contact_flow_id)
-            .client_token(&call.client_token);
-        let request = match &call.target {
-            TransferTarget::Queue(queue_id) => request.queue_id(queue_id),
-            TransferTarget::User(user_id) => request.user_id(user_id),
-        };
-        request
-            .customize()
-            .config_override(self.within(deadline))
-            .send()
-            .await
-            .map(drop)
-            .map_err(describe)
-    }
+/// `SegmentAttributes` setting the contact's expiry in minutes.
+fn expiry(minutes: i32) -> HashMap<String, SegmentAttributeValue> {
+    let duration = SegmentAttributeValue::builder()
+        .value_integer(minutes)
+        .build();
+    let value = SegmentAttributeValue::builder()
+        .value_map("ExpiryDuration", duration)
+        .build();
+    HashMap::from([("connect:ContactExpiry".to_owned(), value)])
 }
 
 /// An attempt's timeout (and a connect timeout within it, at most `MAX_CONNECT_TIMEOUT`)
@@ -191,72 +281,32 @@ fn timeouts(attempt: Duration, call: Duration) -> TimeoutConfig {
         .build()
 }
 
-/// One call's result, with how long it took.
-struct Timed {
-    operation: Operation,
-    result: Result<(), (String, String)>,
-    latency: Duration,
-}
-
-async fn timed(
-    operation: Operation,
-    deadline: Instant,
-    call: impl Future<Output = Result<(), (String, String)>>,
-) -> Timed {
-    let started = Instant::now();
-    let result = tokio::time::timeout_at(deadline, call).await.unwrap_or_else(|_| {
-        Err((
-            "Timeout".to_owned(),
-            "no answer from Connect within the flow block's time budget; the call may or may not have taken effect"
-                .to_owned(),
-        ))
-    });
-    Timed {
-        operation,
-        result,
-        latency: started.elapsed(),
-    }
-}
-
-impl Outcome {
-    fn record(&mut self, timed: Timed) {
-        let succeeded = timed.result.is_ok();
-        self.calls.push(CallReport {
-            operation: timed.operation,
-            succeeded,
-            latency: timed.latency,
-        });
-        match timed.result {
-            Ok(()) => self.applied.push(timed.operation),
-            Err((code, message)) => self.failures.push(Failure {
-                operation: timed.operation,
-                code,
-                message,
-            }),
-        }
-    }
-}
-
 /// Connect's error code and message, or a code of ours for failures with no answer.
-fn describe<E, R>(error: SdkError<E, R>) -> (String, String)
+fn describe<E, R>(error: SdkError<E, R>) -> CallError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let code = match &error {
-        SdkError::ServiceError(_) => error.code().unwrap_or("ServiceError"),
-        SdkError::TimeoutError(_) => "Timeout",
-        SdkError::DispatchFailure(_) => "ConnectUnreachable",
-        SdkError::ResponseError(_) => "BadResponse",
-        SdkError::ConstructionFailure(_) => "RequestNotBuilt",
-        _ => "SdkError",
-    }
-    .to_owned();
     let message = match error.message() {
         Some(message) => message.to_owned(),
         None => aws_sdk_connect::error::DisplayErrorContext(&error).to_string(),
     };
-    (code, message)
+    let code = match &error {
+        SdkError::ServiceError(_) => {
+            let code = error.code().unwrap_or(code::SERVICE_ERROR).to_owned();
+            return CallError::Connect { code, message };
+        }
+        SdkError::TimeoutError(_) => code::TIMEOUT,
+        SdkError::DispatchFailure(_) => code::CONNECT_UNREACHABLE,
+        SdkError::ResponseError(_) => code::BAD_RESPONSE,
+        SdkError::ConstructionFailure(_) => code::REQUEST_NOT_BUILT,
+        _ => code::SDK_ERROR,
+    };
+    CallError::Sdk {
+        code,
+        message,
+        source: Box::new(error),
+    }
 }
 
 fn sdk_reference_type(kind: ReferenceType) -> SdkReferenceType {

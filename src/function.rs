@@ -10,8 +10,9 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::answer::{self, Answer, ErrorReport, Status};
+use crate::answer::{self, Answer, Status};
 use crate::contact::Contact;
+use crate::error::InvocationError;
 use crate::event::FlowEvent;
 use crate::execute::Connect;
 use crate::outcome::Outcome;
@@ -34,7 +35,8 @@ pub struct Invocation {
     pub plan: Option<Plan>,
     pub status: Status,
     pub answer: Answer,
-    pub error: Option<ErrorReport>,
+    /// What the answer reports as `errorCode` and `errorMessage`, if anything failed.
+    pub error: Option<InvocationError>,
 }
 
 impl Function {
@@ -48,14 +50,7 @@ impl Function {
         let (payload, context) = event.into_parts();
         let invocation = answering_panics(self.invoke(payload, Some(context.deadline()))).await;
         match (&invocation.error, self.book.settings.on_error) {
-            (Some(error), OnError::Raise) => Err(Diagnostic {
-                error_type: error.code.clone(),
-                error_message: invocation
-                    .answer
-                    .get("errorMessage")
-                    .cloned()
-                    .unwrap_or_default(),
-            }),
+            (Some(error), OnError::Raise) => Err(Diagnostic::from(error)),
             _ => Ok(invocation.answer),
         }
     }
@@ -70,58 +65,50 @@ impl Function {
             .and_then(Value::as_str)
             .unwrap_or("unknown")
             .to_owned();
-        match self.plan(payload) {
+        let plan = match self.plan(payload) {
+            Ok(plan) => plan,
             Err(error) => {
                 tracing::warn!(
                     contact_id,
                     status = "error",
-                    error_code = error.code,
-                    error_message = error.message,
+                    error_code = error.code(),
+                    error_message = error.flow_message(),
                     duration_ms = started.elapsed().as_millis() as u64,
                     "invocation"
                 );
-                Invocation {
+                return Invocation {
                     plan: None,
                     status: Status::Error,
                     answer: answer::from_error(&error),
                     error: Some(error),
-                }
-            }
-            Ok(plan) => {
-                let outcome = match &self.connect {
-                    Some(connect) => connect.execute(&plan.calls, deadline).await,
-                    None => Outcome::dry_run(),
                 };
-                let (status, answer) = answer::from_outcome(&plan, &outcome);
-                let error = answer::error_from_outcome(&outcome);
-                log_invocation(
-                    &contact_id,
-                    &plan,
-                    &outcome,
-                    status,
-                    error.as_ref(),
-                    started,
-                );
-                Invocation {
-                    error,
-                    plan: Some(plan),
-                    status,
-                    answer,
-                }
             }
+        };
+        let outcome = match &self.connect {
+            Some(connect) => connect.execute(&plan.calls, deadline).await,
+            None => Outcome::dry_run(),
+        };
+        let (status, answer, error) = answer::from_outcome(&plan, &outcome);
+        log_invocation(
+            &contact_id,
+            &plan,
+            &outcome,
+            status,
+            error.as_ref(),
+            started,
+        );
+        Invocation {
+            plan: Some(plan),
+            status,
+            answer,
+            error,
         }
     }
 
-    fn plan(&self, payload: Value) -> Result<Plan, ErrorReport> {
-        let event = FlowEvent::from_value(payload).map_err(|error| ErrorReport {
-            code: "InvalidEvent".to_owned(),
-            message: error.to_string(),
-        })?;
+    fn plan(&self, payload: Value) -> Result<Plan, InvocationError> {
+        let event = FlowEvent::from_value(payload)?;
         let contact = Contact::new(event, SystemTime::now());
-        plan::plan(&self.book, &contact).map_err(|error| ErrorReport {
-            code: error.code().to_owned(),
-            message: error.to_string(),
-        })
+        Ok(plan::plan(&self.book, &contact)?)
     }
 
     fn deadline(&self, started: Instant, lambda_deadline: Option<SystemTime>) -> Instant {
@@ -147,23 +134,16 @@ async fn answering_panics(invocation: impl Future<Output = Invocation>) -> Invoc
         .map(|text| text.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_default();
-    let error = ErrorReport {
-        code: "InternalError".to_owned(),
-        message: format!(
-            "connect-rules failed unexpectedly ({reason}); which calls took effect is unknown"
-        ),
-    };
+    let error = InvocationError::Internal { reason };
     tracing::error!(
-        error_code = error.code,
-        error_message = error.message,
+        error_code = error.code(),
+        error_message = error.flow_message(),
         "invocation"
     );
-    let mut answer = answer::from_error(&error);
-    answer.insert("errorMessage".to_owned(), error.message.clone());
     Invocation {
         plan: None,
         status: Status::Error,
-        answer,
+        answer: answer::from_error(&error),
         error: Some(error),
     }
 }
@@ -175,15 +155,15 @@ fn log_invocation(
     plan: &Plan,
     outcome: &Outcome,
     status: Status,
-    error: Option<&ErrorReport>,
+    error: Option<&InvocationError>,
     started: Instant,
 ) {
     let calls = outcome
         .calls
         .iter()
         .map(|call| {
-            let result = if call.succeeded { "ok" } else { "failed" };
-            format!("{}:{result}:{}ms", call.operation, call.latency.as_millis())
+            let result = if call.result.is_ok() { "ok" } else { "failed" };
+            format!("{}:{result}:{}ms", call.label, call.latency.as_millis())
         })
         .collect::<Vec<_>>()
         .join(",");
@@ -196,8 +176,8 @@ fn log_invocation(
         calls,
         transferred = outcome.transferred(),
         dry_run = outcome.dry_run,
-        error_code = error.map(|e| e.code.as_str()),
-        error_message = error.map(|e| e.message.as_str()),
+        error_code = error.map(|e| e.code()),
+        error_message = error.map(|e| e.flow_message()),
         duration_ms = started.elapsed().as_millis() as u64,
         "invocation"
     );
@@ -229,14 +209,15 @@ mod tests {
     }
 
     fn function(rules: &[&MockRule]) -> Function {
+        function_with(example_book(), rules)
+    }
+
+    fn function_with(book: RuleBook, rules: &[&MockRule]) -> Function {
         // One mocked answer per call: retries are the SDK's business, proven end to end.
         let client: Client = mock_client!(aws_sdk_connect, RuleMode::MatchAny, rules, |config| {
             config.retry_config(RetryConfig::disabled())
         });
-        Function::new(
-            example_book(),
-            Some(Connect::new(client, Duration::from_secs(3))),
-        )
+        Function::new(book, Some(Connect::new(client, Duration::from_secs(3))))
     }
 
     fn attributes_ok() -> MockRule {
@@ -357,6 +338,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_voice_contact_is_updated_and_never_transferred() {
+        // The voice contact matches a rule that transfers: the update is made, the transfer
+        // is refused without a call, and the answer says why.
+        let book = RuleBook::from_source(
+            "rule_sets:\n  inbound:\n    - id: route-all\n      actions:\n        \
+             set_attributes: {greeting: hello}\n        \
+             transfer: {queue_id: q-1, contact_flow_id: f-1}\n",
+            "voice.yaml",
+        )
+        .unwrap();
         let attributes = mock!(Client::update_contact_attributes)
             .match_requests(|request| {
                 request
@@ -364,11 +354,17 @@ mod tests {
                     .is_some_and(|a| a.get("greeting").is_some())
             })
             .then_output(|| UpdateContactAttributesOutput::builder().build());
-        let transfer = transfer_ok();
-        let function = function(&[&attributes, &transfer]);
+        let transfer = mock!(Client::transfer_contact)
+            .then_output(|| TransferContactOutput::builder().build());
+        let function = function_with(book, &[&attributes, &transfer]);
         let invocation = function.invoke(event("voice.json"), None).await;
-        assert_eq!(invocation.answer["status"], "ok");
-        assert_eq!(invocation.answer["matchedRules"], "gold-tier");
+        assert_eq!(invocation.answer["status"], "ok", "{:?}", invocation.answer);
+        assert_eq!(invocation.answer["matchedRules"], "route-all");
+        assert_eq!(invocation.answer["transferred"], "false");
+        assert_eq!(
+            invocation.answer["transferRefused"],
+            "rule `route-all`: a VOICE contact cannot be transferred; TransferContact takes TASK and EMAIL contacts only"
+        );
         assert_eq!(attributes.num_calls(), 1);
         assert_eq!(transfer.num_calls(), 0);
     }
@@ -379,7 +375,7 @@ mod tests {
         let invocation = function.invoke(event("task.json"), None).await;
         assert_eq!(invocation.answer["dryRun"], "true");
         assert_eq!(invocation.answer["applied"], "");
-        assert!(invocation.plan.unwrap().calls.transfer.is_some());
+        assert!(invocation.plan.unwrap().calls.transfer().is_some());
     }
 
     #[tokio::test]
@@ -424,5 +420,23 @@ mod tests {
         assert!(error.error_message.starts_with(
             "the event is not a Connect flow event: (top level): missing field `Details`"
         ));
+    }
+
+    #[tokio::test]
+    async fn raise_mode_raises_an_answer_too_large_for_the_flow() {
+        let source = format!(
+            "settings: {{on_error: raise}}\nrule_sets:\n  tasks:\n    - id: big\n      actions:\n        \
+             return: {{blob: '{}'}}\n",
+            "x".repeat(40_000)
+        );
+        let function = Function::new(RuleBook::from_source(&source, "big.yaml").unwrap(), None);
+        let event = LambdaEvent::new(event("task.json"), lambda_runtime::Context::default());
+        let error = function.handle(event).await.unwrap_err();
+        assert_eq!(error.error_type, "AnswerTooLarge");
+        assert!(
+            error.error_message.starts_with("the answer took "),
+            "{}",
+            error.error_message
+        );
     }
 }

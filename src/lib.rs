@@ -2,9 +2,13 @@
 //!
 //! flow event --parse--> contact --rules--> plan --execute--> outcome --answer--> flow answer
 
+pub mod actions;
 pub mod answer;
+pub mod calls;
 pub mod cli;
 pub mod contact;
+pub mod diagnostics;
+pub mod error;
 pub mod event;
 pub mod execute;
 pub mod function;
@@ -15,3 +19,4 @@ pub mod outcome;
 pub mod plan;
 pub mod rules;
 pub mod template;
+pub mod vocabulary;

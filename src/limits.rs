@@ -128,6 +128,78 @@ pub fn check_length(what: &str, value: &str, min: usize, max: usize) -> Result<(
     }
 }
 
+/// A length Connect allows for a text member, checked on literal values at load and on
+/// rendered values before any call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Length {
+    pub what: &'static str,
+    pub min: usize,
+    pub max: usize,
+}
+
+impl Length {
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        check_length(self.what, value, self.min, self.max)
+    }
+}
+
+pub const CONTACT_NAME: Length = Length {
+    what: "the name",
+    min: 0,
+    max: CONTACT_NAME_MAX,
+};
+pub const CONTACT_DESCRIPTION: Length = Length {
+    what: "the description",
+    min: 0,
+    max: CONTACT_DESCRIPTION_MAX,
+};
+pub const RESOURCE_ID: Length = Length {
+    what: "the id",
+    min: 1,
+    max: RESOURCE_ID_MAX,
+};
+pub const CONTACT_FLOW_ID: Length = Length {
+    what: "the id",
+    min: 1,
+    max: CONTACT_FLOW_ID_MAX,
+};
+/// The API model sets no maximum for a quick connect's id.
+pub const QUICK_CONNECT_ID: Length = Length {
+    what: "the id",
+    min: 1,
+    max: usize::MAX,
+};
+
+/// A whole number in `range`, as Connect's integer members take them. Messages never quote
+/// the value: at run time it may be customer data.
+pub fn check_integer(
+    what: &str,
+    value: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, String> {
+    let number: i64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{what} is not a whole number"))?;
+    if range.contains(&number) {
+        Ok(number)
+    } else {
+        Err(format!(
+            "{what} must be from {} to {}",
+            range.start(),
+            range.end()
+        ))
+    }
+}
+
+/// Routing priority: 1 is routed first; Connect's default is 5.
+pub const QUEUE_PRIORITY: std::ops::RangeInclusive<i64> = 1..=i64::MAX;
+/// A contact's expiry in minutes: Connect's `ValueInteger` is a 32-bit integer. The longest
+/// expiry Connect accepts differs by channel and instance settings, so it is Connect's to check.
+pub const EXPIRY_MINUTES: std::ops::RangeInclusive<i64> = 1..=i32::MAX as i64;
+/// How far ahead a task can be scheduled: StartTaskContact takes up to 6 days.
+pub const TASK_SCHEDULE_MAX_SECONDS: i64 = 6 * 24 * 60 * 60;
+
 /// The bytes a set of key/value pairs takes against a total-size limit.
 pub fn total_bytes<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
     pairs

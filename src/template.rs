@@ -3,6 +3,7 @@
 //! missing value.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::{Deserialize, Deserializer};
 
 use crate::contact::{Contact, Field};
 
@@ -12,6 +13,30 @@ const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
+
+/// A template as the rules file writes it: any scalar. `priority: 5` and `vip: true` read as
+/// "5" and "true", as the author meant, instead of failing for not being quoted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged, expecting = "a string, number or boolean")]
+        enum Scalar {
+            String(String),
+            Integer(i64),
+            Float(f64),
+            Bool(bool),
+        }
+        Ok(Text(match Scalar::deserialize(deserializer)? {
+            Scalar::String(text) => text,
+            Scalar::Integer(number) => number.to_string(),
+            Scalar::Float(number) => number.to_string(),
+            Scalar::Bool(flag) => flag.to_string(),
+        }))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {

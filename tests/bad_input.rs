@@ -187,7 +187,10 @@ fn url_references_fed_script_and_other_schemes_stay_safe() {
         let mut event = task();
         event["Details"]["ContactData"]["Attributes"] = json!({"q": hostile});
         let plan = plan_for(source, event).unwrap();
-        let url = &plan.calls.contact.unwrap().references["crm"].value;
+        let calls = serde_json::to_value(&plan.calls).unwrap();
+        let url = calls["UpdateContact"]["References"]["crm"]["Value"]
+            .as_str()
+            .unwrap();
         assert!(url.starts_with("https://crm.example.com/c/"), "{url}");
         let rest = &url["https://crm.example.com/c/".len()..];
         assert!(

@@ -1,72 +1,23 @@
 //! Turns a rules file into a rule book, collecting every problem with its location instead
-//! of stopping at the first.
+//! of stopping at the first. Each action checks itself (`actions`); this checks the file's
+//! settings, its rules and their conditions, and what holds across the rules of a set.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use regex::RegexBuilder;
 
-use super::file::{
-    ActionsFile, ConditionFile, ReferenceFile, RuleFile, RulesFile, SettingsFile, Text,
-    TransferFile,
-};
-use super::{
-    Actions, Comparison, Condition, OnError, OnMissing, ReferenceAction, Rule, RuleBook, Settings,
-    Test, TransferAction, TransferTarget,
-};
-use crate::answer::RESERVED_KEYS;
-use crate::limits::{self, ReferenceType};
-use crate::template::Template;
+use super::file::{ConditionFile, RuleFile, RulesFile, SettingsFile};
+use super::{Comparison, Condition, OnError, OnMissing, Rule, RuleBook, Settings, Test};
+use crate::actions::Actions;
+use crate::diagnostics::{join, Diagnostics, Problem, RuleAt, Segment};
+use crate::limits;
+use crate::template::Text;
 
 const DEFAULT_BLOCK_TIMEOUT_SECONDS: u64 = 3;
 const DEFAULT_RULE_SET_PARAMETER: &str = "ruleSet";
 /// Compiled-size cap: the regex engine runs in linear time, so size is the only risk.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
-/// One thing wrong with a rules file, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub rule_set: Option<String>,
-    pub rule: Option<String>,
-    /// The key path, within the rule when there is one.
-    pub field: String,
-    pub message: String,
-}
-
-impl Problem {
-    pub(super) fn whole_file(message: String) -> Problem {
-        Problem {
-            line: None,
-            column: None,
-            rule_set: None,
-            rule: None,
-            field: String::new(),
-            message,
-        }
-    }
-
-    /// `origin:line[:column]: rule `id` in rule set `set`: field: message`
-    pub fn display(&self, origin: &str) -> String {
-        let mut text = origin.to_owned();
-        if let Some(line) = self.line {
-            text.push_str(&format!(":{line}"));
-            if let Some(column) = self.column {
-                text.push_str(&format!(":{column}"));
-            }
-        }
-        text.push_str(": ");
-        if let (Some(set), Some(rule)) = (&self.rule_set, &self.rule) {
-            text.push_str(&format!("rule `{rule}` in rule set `{set}`: "));
-        }
-        if !self.field.is_empty() {
-            text.push_str(&format!("{}: ", self.field));
-        }
-        text.push_str(&self.message);
-        text
-    }
-}
 
 pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
     let mut unknown_keys = Vec::new();
@@ -91,26 +42,18 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
     })?;
 
     let mut checker = Checker {
-        locator: Locator::new(source),
-        problems: Vec::new(),
+        diagnostics: Diagnostics::new(source),
     };
     for path in unknown_keys {
         checker.unknown_key(&file, &path);
     }
     let book = checker.book(file);
-    let mut problems = checker.problems;
+    let problems = checker.diagnostics.into_problems();
     if problems.is_empty() {
         Ok(book)
     } else {
-        problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
         Err(problems)
     }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Segment {
-    Key(String),
-    Index(usize),
 }
 
 fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
@@ -133,145 +76,17 @@ fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
     }
 }
 
-fn join(path: &[Segment]) -> String {
-    let mut text = String::new();
-    for segment in path {
-        match segment {
-            Segment::Key(key) if text.is_empty() => text.push_str(key),
-            Segment::Key(key) => text.push_str(&format!(".{key}")),
-            Segment::Index(index) => text.push_str(&format!("[{index}]")),
-        }
-    }
-    text
-}
-
-/// Finds the line a key is on, for messages. serde_yaml gives no positions for values, so
-/// this reads the text: good for files laid out one key per line, silent otherwise.
-struct Locator<'s> {
-    lines: Vec<&'s str>,
-}
-
-impl<'s> Locator<'s> {
-    fn new(source: &'s str) -> Self {
-        Locator {
-            lines: source.lines().collect(),
-        }
-    }
-
-    /// The key and value written on a line, as `key: value` or `"key": "value",`.
-    fn key_value(line: &str) -> Option<(&str, &str)> {
-        let text = line.trim_start().trim_start_matches(['-', '{', ' ']);
-        let (key, rest) = if let Some(quoted) = text.strip_prefix('"') {
-            let end = quoted.find('"')?;
-            (
-                &quoted[..end],
-                quoted[end + 1..].trim_start().strip_prefix(':')?,
-            )
-        } else {
-            let (key, rest) = text.split_once(':')?;
-            (key.trim().trim_matches('\''), rest)
-        };
-        let value = rest
-            .trim()
-            .trim_end_matches([',', '}'])
-            .trim()
-            .trim_matches(['"', '\'']);
-        Some((key, value))
-    }
-
-    /// The 1-based line of the first `key` at or after line `from`.
-    fn key_line(&self, from: usize, key: &str) -> Option<usize> {
-        self.lines
-            .iter()
-            .enumerate()
-            .skip(from.saturating_sub(1))
-            .find(|(_, line)| Self::key_value(line).is_some_and(|(k, _)| k == key))
-            .map(|(index, _)| index + 1)
-    }
-
-    /// The line of the `index`-th rule of a set: the `index`-th `- ` item under the set's
-    /// key in YAML, else (JSON, flow style) the first line with the rule's id.
-    /// The line of a dotted key path, each key searched after the one before; stops at
-    /// the deepest key found.
-    fn path_line(&self, from: usize, path: &str) -> Option<usize> {
-        let mut found = None;
-        for key in path
-            .split('.')
-            .map(|key| key.split('[').next().unwrap_or(key))
-        {
-            match self.key_line(found.unwrap_or(from), key) {
-                Some(line) => found = Some(line),
-                None => break,
-            }
-        }
-        found
-    }
-
-    fn rule_line(&self, set: &str, index: usize, id: &str) -> Option<usize> {
-        let set_line = self
-            .key_line(1, "rule_sets")
-            .and_then(|line| self.key_line(line, set))?;
-        let indent = |line: &str| line.len() - line.trim_start().len();
-        let set_indent = indent(self.lines[set_line - 1]);
-        let mut items = self
-            .lines
-            .iter()
-            .enumerate()
-            .skip(set_line)
-            .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
-            .take_while(|(_, line)| indent(line) > set_indent);
-        let (first, first_line) = items.next()?;
-        let item_indent = indent(first_line);
-        let by_position = std::iter::once((first, *first_line))
-            .chain(items.map(|(number, line)| (number, *line)))
-            .filter(|(_, line)| indent(line) == item_indent && line.trim_start().starts_with("- "))
-            .nth(index)
-            .map(|(number, _)| number + 1);
-        by_position.or_else(|| {
-            self.lines
-                .iter()
-                .position(|line| Self::key_value(line) == Some(("id", id)))
-                .map(|number| number + 1)
-        })
-    }
-}
-
-/// The rule a problem belongs to. Its line is looked up only when a problem is reported,
-/// so checking a valid file never reads the text again.
-struct RuleAt<'a> {
-    set: &'a str,
-    index: usize,
-    id: &'a str,
-}
-
 struct Checker<'s> {
-    locator: Locator<'s>,
-    problems: Vec<Problem>,
+    diagnostics: Diagnostics<'s>,
 }
 
 impl Checker<'_> {
     fn top(&mut self, field: &str, message: impl Into<String>) {
-        let line = self.locator.path_line(1, field);
-        self.problems.push(Problem {
-            line,
-            field: field.to_owned(),
-            ..Problem::whole_file(message.into())
-        });
+        self.diagnostics.top(field, message);
     }
 
     fn at(&mut self, rule: &RuleAt<'_>, field: &str, message: impl Into<String>) {
-        let line = self
-            .locator
-            .rule_line(rule.set, rule.index, rule.id)
-            .map(|from| self.locator.path_line(from, field).unwrap_or(from));
-        self.problems.push(Problem {
-            line,
-            column: None,
-            rule_set: Some(rule.set.to_owned()),
-            rule: Some(rule.id.to_owned()),
-            field: field.to_owned(),
-            message: message.into(),
-        });
+        self.diagnostics.rule(*rule).problem(field, message);
     }
 
     fn unknown_key(&mut self, file: &RulesFile, path: &[Segment]) {
@@ -309,16 +124,65 @@ impl Checker<'_> {
                 );
             }
             let mut seen = HashSet::new();
-            let checked = rules
+            let checked: Vec<(usize, Rule)> = rules
                 .into_iter()
                 .enumerate()
-                .filter_map(|(index, rule)| self.rule(&set, index, rule, &mut seen))
+                .filter_map(|(index, rule)| Some((index, self.rule(&set, index, rule, &mut seen)?)))
                 .collect();
-            rule_sets.insert(set, checked);
+            self.answer_keys(&set, &checked);
+            rule_sets.insert(set, checked.into_iter().map(|(_, rule)| rule).collect());
         }
         RuleBook {
             settings,
             rule_sets,
+        }
+    }
+
+    /// Across a rule set: a key only one rule may answer (a task's id) is answered by one,
+    /// and no `return` value takes a key an action of the set answers.
+    fn answer_keys(&mut self, set: &str, rules: &[(usize, Rule)]) {
+        let mut owners: HashMap<String, &str> = HashMap::new();
+        let mut written = HashSet::new();
+        for (index, rule) in rules {
+            let at = RuleAt {
+                set,
+                index: *index,
+                id: &rule.id,
+            };
+            for key in rule.actions.answer_keys() {
+                match owners.get(&key.key) {
+                    Some(first) if key.unique => self.at(
+                        &at,
+                        &key.path,
+                        format!(
+                            "rule `{first}` answers `{}` too; name each task once in a rule set",
+                            key.key
+                        ),
+                    ),
+                    _ => {
+                        owners.entry(key.key.clone()).or_insert(&rule.id);
+                    }
+                }
+                written.insert(key.key);
+            }
+        }
+        for (index, rule) in rules {
+            let at = RuleAt {
+                set,
+                index: *index,
+                id: &rule.id,
+            };
+            for (key, path) in rule.actions.returned_keys() {
+                if written.contains(&key) {
+                    self.at(
+                        &at,
+                        &path,
+                        format!(
+                            "`{key}` is a key this rule set's actions answer; choose another name"
+                        ),
+                    );
+                }
+            }
         }
     }
 
@@ -419,7 +283,7 @@ impl Checker<'_> {
         let when = rule
             .when
             .map(|condition| self.condition(&at, "when", condition));
-        let actions = self.actions(&at, rule.actions);
+        let actions = Actions::check(rule.actions, &mut self.diagnostics.rule(at));
         let when = match when {
             Some(None) => return None,
             Some(checked) => checked,
@@ -579,220 +443,5 @@ impl Checker<'_> {
             .map(|(index, c)| self.condition(at, &format!("{path}.{name}[{index}]"), c))
             .collect();
         checked.into_iter().collect::<Option<Vec<_>>>().map(combine)
-    }
-
-    fn template(&mut self, at: &RuleAt<'_>, path: &str, text: &str) -> Option<Template> {
-        match Template::parse(text) {
-            Ok(template) => Some(template),
-            Err(error) => {
-                self.at(at, path, format!("{error}"));
-                None
-            }
-        }
-    }
-
-    /// A template whose literal text alone breaks a limit can never be sent.
-    fn bounded(
-        &mut self,
-        at: &RuleAt<'_>,
-        path: &str,
-        text: &str,
-        max_chars: usize,
-    ) -> Option<Template> {
-        let template = self.template(at, path, text)?;
-        if let Some(literal) = template.as_literal() {
-            if let Err(message) = limits::check_length("the value", &literal, 0, max_chars) {
-                self.at(at, path, message);
-            }
-        } else if template.min_chars() > max_chars {
-            self.at(
-                at,
-                path,
-                format!("its fixed text alone exceeds the limit of {max_chars} characters"),
-            );
-        }
-        Some(template)
-    }
-
-    fn actions(&mut self, at: &RuleAt<'_>, file: ActionsFile) -> Option<Actions> {
-        let mut actions = Actions::default();
-        let mut complete = true;
-
-        let mut attribute_bytes = 0;
-        for (key, value) in file.set_attributes.unwrap_or_default() {
-            let path = format!("actions.set_attributes.{key}");
-            if let Err(message) = limits::check_key(&key) {
-                self.at(at, &path, format!("attribute {message}"));
-            }
-            let template = self.template(at, &path, &value.0);
-            attribute_bytes += key.len() + template.as_ref().map_or(0, Template::min_bytes);
-            match template {
-                Some(template) => actions.set_attributes.push((key, template)),
-                None => complete = false,
-            }
-        }
-        if attribute_bytes > limits::ATTRIBUTES_TOTAL_BYTES {
-            self.at(
-                at,
-                "actions.set_attributes",
-                format!(
-                    "the attributes take at least {attribute_bytes} bytes; a contact holds at most {}",
-                    limits::ATTRIBUTES_TOTAL_BYTES
-                ),
-            );
-        }
-
-        let mut reference_bytes = 0;
-        for (name, reference) in file.add_references.unwrap_or_default() {
-            let path = format!("actions.add_references.{name}");
-            reference_bytes += name.len();
-            match self.reference(at, &path, name, reference) {
-                Some(action) => {
-                    reference_bytes += action.value.min_bytes();
-                    actions.add_references.push(action);
-                }
-                None => complete = false,
-            }
-        }
-        if reference_bytes > limits::REFERENCES_TOTAL_BYTES {
-            self.at(
-                at,
-                "actions.add_references",
-                format!(
-                    "the references take at least {reference_bytes} bytes; a contact holds at most {}",
-                    limits::REFERENCES_TOTAL_BYTES
-                ),
-            );
-        }
-
-        if let Some(update) = file.update_contact {
-            if update.name.is_none() && update.description.is_none() {
-                self.at(
-                    at,
-                    "actions.update_contact",
-                    "give a `name`, a `description` or both",
-                );
-            }
-            if let Some(name) = update.name {
-                actions.name = self.bounded(
-                    at,
-                    "actions.update_contact.name",
-                    &name.0,
-                    limits::CONTACT_NAME_MAX,
-                );
-                complete &= actions.name.is_some();
-            }
-            if let Some(description) = update.description {
-                actions.description = self.bounded(
-                    at,
-                    "actions.update_contact.description",
-                    &description.0,
-                    limits::CONTACT_DESCRIPTION_MAX,
-                );
-                complete &= actions.description.is_some();
-            }
-        }
-
-        if let Some(transfer) = file.transfer {
-            actions.transfer = self.transfer(at, transfer);
-            complete &= actions.transfer.is_some();
-        }
-
-        for (key, value) in file.answer.unwrap_or_default() {
-            let path = format!("actions.return.{key}");
-            if let Err(message) = limits::check_key(&key) {
-                self.at(at, &path, format!("answer {message}"));
-            }
-            if RESERVED_KEYS.contains(&key.as_str()) {
-                self.at(
-                    at,
-                    &path,
-                    format!("`{key}` is a key the function answers itself; choose another name"),
-                );
-            }
-            match self.template(at, &path, &value.0) {
-                Some(template) => actions.answer.push((key, template)),
-                None => complete = false,
-            }
-        }
-        complete.then_some(actions)
-    }
-
-    fn reference(
-        &mut self,
-        at: &RuleAt<'_>,
-        path: &str,
-        name: String,
-        file: ReferenceFile,
-    ) -> Option<ReferenceAction> {
-        if let Err(message) =
-            limits::check_length("a reference name", &name, 1, limits::REFERENCE_NAME_MAX)
-        {
-            self.at(at, path, message);
-        }
-        let kind = match file.kind.parse::<ReferenceType>() {
-            Ok(kind) => Some(kind),
-            Err(message) => {
-                self.at(at, &format!("{path}.type"), message);
-                None
-            }
-        };
-        let value_path = format!("{path}.value");
-        let value = self.template(at, &value_path, &file.value.0)?;
-        let kind = kind?;
-        if let Some(literal) = value.as_literal() {
-            if let Err(message) = kind.check_value(&literal) {
-                self.at(at, &value_path, format!("{kind} reference: {message}"));
-            }
-        } else if kind == ReferenceType::Url && !value.starts_with_web_scheme() {
-            self.at(
-                at,
-                &value_path,
-                "a URL template must start with `http://` or `https://`, or with a field marked `| raw` \
-                 that holds a whole URL",
-            );
-        }
-        Some(ReferenceAction { name, kind, value })
-    }
-
-    fn transfer(&mut self, at: &RuleAt<'_>, file: TransferFile) -> Option<TransferAction> {
-        let mut id = |field: &str, text: Option<Text>| {
-            let path = format!("actions.transfer.{field}");
-            text.and_then(|text| self.bounded(at, &path, &text.0, limits::RESOURCE_ID_MAX))
-        };
-        let queue = id("queue_id", file.queue_id);
-        let user = id("user_id", file.user_id);
-        let flow = id("contact_flow_id", file.contact_flow_id);
-        let target = match (queue, user) {
-            (Some(queue), None) => Some(TransferTarget::Queue(queue)),
-            (None, Some(user)) => Some(TransferTarget::User(user)),
-            (Some(_), Some(_)) => {
-                self.at(
-                    at,
-                    "actions.transfer",
-                    "a transfer names a `queue_id` or a `user_id`, not both",
-                );
-                None
-            }
-            (None, None) => {
-                self.at(
-                    at,
-                    "actions.transfer",
-                    "a transfer needs a `queue_id` or a `user_id`",
-                );
-                None
-            }
-        };
-        if flow.is_none() {
-            self.at(
-                at,
-                "actions.transfer",
-                "a transfer needs a `contact_flow_id` (a flow of type Inbound, Transfer to queue or Transfer to agent)",
-            );
-        }
-        Some(TransferAction {
-            target: target?,
-            contact_flow_id: flow?,
-        })
     }
 }

@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+
+use crate::actions::ActionsFile;
+use crate::template::Text;
 
 #[derive(Debug, Deserialize)]
 #[serde(expecting = "a rules file: `settings` and `rule_sets`")]
@@ -61,62 +64,4 @@ pub struct ConditionFile {
     pub at_most: Option<f64>,
     #[serde(default)]
     pub ignore_case: bool,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(expecting = "actions: set_attributes, add_references, update_contact, transfer, return")]
-pub struct ActionsFile {
-    pub set_attributes: Option<BTreeMap<String, Text>>,
-    pub add_references: Option<BTreeMap<String, ReferenceFile>>,
-    pub update_contact: Option<UpdateContactFile>,
-    pub transfer: Option<TransferFile>,
-    #[serde(rename = "return")]
-    pub answer: Option<BTreeMap<String, Text>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(expecting = "a reference: type and value")]
-pub struct ReferenceFile {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub value: Text,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(expecting = "update_contact: name, description")]
-pub struct UpdateContactFile {
-    pub name: Option<Text>,
-    pub description: Option<Text>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(expecting = "a transfer: queue_id or user_id, and contact_flow_id")]
-pub struct TransferFile {
-    pub queue_id: Option<Text>,
-    pub user_id: Option<Text>,
-    pub contact_flow_id: Option<Text>,
-}
-
-/// A scalar written as text: `priority: 5` and `vip: true` read as "5" and "true", as the
-/// author meant, instead of failing for not being quoted.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Text(pub String);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged, expecting = "a string, number or boolean")]
-        enum Scalar {
-            String(String),
-            Integer(i64),
-            Float(f64),
-            Bool(bool),
-        }
-        Ok(Text(match Scalar::deserialize(deserializer)? {
-            Scalar::String(text) => text,
-            Scalar::Integer(number) => number.to_string(),
-            Scalar::Float(number) => number.to_string(),
-            Scalar::Bool(flag) => flag.to_string(),
-        }))
-    }
 }

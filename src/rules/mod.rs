@@ -9,11 +9,11 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-pub use check::Problem;
+pub use crate::actions::OnMissing;
+pub use crate::diagnostics::Problem;
 pub use condition::{Comparison, Condition, Test};
 
-use crate::limits::ReferenceType;
-use crate::template::Template;
+use crate::actions::{Actions, RuleContext};
 
 /// A checked rules file: every rule set, ready to evaluate.
 #[derive(Debug, Clone)]
@@ -41,15 +41,6 @@ pub enum OnError {
     Raise,
 }
 
-/// What a template does when a field it reads is missing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnMissing {
-    /// The invocation fails before any call, naming the field.
-    Fail,
-    /// Only the value that needed the field is left out, and the answer lists it.
-    Skip,
-}
-
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
@@ -61,37 +52,14 @@ pub struct Rule {
     pub on_missing: OnMissing,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Actions {
-    pub set_attributes: Vec<(String, Template)>,
-    pub add_references: Vec<ReferenceAction>,
-    pub name: Option<Template>,
-    pub description: Option<Template>,
-    pub transfer: Option<TransferAction>,
-    /// Values added to the flow's answer (`return` in the file).
-    pub answer: Vec<(String, Template)>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ReferenceAction {
-    pub name: String,
-    pub kind: ReferenceType,
-    pub value: Template,
-}
-
-#[derive(Debug, Clone)]
-pub struct TransferAction {
-    pub target: TransferTarget<Template>,
-    pub contact_flow_id: Template,
-}
-
-/// Where a transfer goes: TransferContact takes a queue or a user, never both.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum TransferTarget<T> {
-    #[serde(rename = "QueueId")]
-    Queue(T),
-    #[serde(rename = "UserId")]
-    User(T),
+impl Rule {
+    /// The rule as its actions see it when they render.
+    pub fn context(&self) -> RuleContext<'_> {
+        RuleContext {
+            id: &self.id,
+            on_missing: self.on_missing,
+        }
+    }
 }
 
 /// A rules file that cannot be used, with every problem found in it.
@@ -374,9 +342,17 @@ mod tests {
             "r.json",
         )
         .unwrap();
-        let attributes = &book.rule_sets["main"][0].actions.set_attributes;
-        assert_eq!(attributes[0].1.as_literal().as_deref(), Some("true"));
-        assert_eq!(attributes[1].1.as_literal().as_deref(), Some("5"));
+        let event =
+            crate::event::FlowEvent::from_value(serde_json::json!({"Details": {"ContactData": {
+                "ContactId": "c", "InstanceARN": "arn:aws:connect:us-east-1:111122223333:instance/i"
+            }}}))
+            .unwrap();
+        let contact = crate::contact::Contact::new(event, std::time::SystemTime::now());
+        let plan = crate::plan::plan(&book, &contact).unwrap();
+        assert_eq!(
+            serde_json::to_value(&plan.calls).unwrap()["UpdateContactAttributes"]["Attributes"],
+            serde_json::json!({"b": "true", "n": "5"})
+        );
         assert_eq!(
             book.settings.default_rule_set.as_deref(),
             Some("main"),

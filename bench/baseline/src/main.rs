@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
+use connect_rules::calls::Calls;
 use connect_rules::execute::Connect;
-use connect_rules::plan::Calls;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 use tokio::time::Instant;
@@ -26,7 +26,7 @@ async fn main() -> Result<(), Error> {
         // How long the calls took as the SDK saw them, without the emulator and the runtime:
         // for a one-call plan, one Connect call's latency.
         let calls_ms = started.elapsed().as_secs_f64() * 1000.0;
-        Ok::<Value, Error>(json!({ "applied": outcome.applied.len(), "calls_ms": calls_ms }))
+        Ok::<Value, Error>(json!({ "applied": outcome.applied().len(), "calls_ms": calls_ms }))
     }))
     .await
 }

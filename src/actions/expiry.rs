@@ -1,0 +1,66 @@
+//! `contact_expiry`: how many minutes a task or email contact stays active, sent in the same
+//! UpdateContact as its references, name and description (`SegmentAttributes`
+//! `connect:ContactExpiry`). Expiry is stored per contact segment: it goes on the current
+//! contact. For other channels no call is made and the answer says why.
+
+use std::sync::Arc;
+
+use super::{Action, ActionError, AnswerKey, Draft, RuleContext, TASK_AND_EMAIL};
+use crate::diagnostics::RuleScope;
+use crate::limits;
+use crate::template::{Encoding, Template, Text};
+use crate::vocabulary::key;
+
+/// Minutes, as a template.
+pub type File = Text;
+
+const PATH: &str = "actions.contact_expiry";
+
+#[derive(Debug)]
+struct ContactExpiry(Template);
+
+pub(super) fn check(file: File, scope: &mut RuleScope<'_, '_>) -> Option<Arc<dyn Action>> {
+    let template = super::template(scope, PATH, &file)?;
+    if let Some(literal) = template.as_literal() {
+        if let Err(message) = minutes(&literal) {
+            scope.problem(PATH, message);
+        }
+    }
+    Some(Arc::new(ContactExpiry(template)))
+}
+
+fn minutes(value: &str) -> Result<i32, String> {
+    let minutes = limits::check_integer("the expiry in minutes", value, limits::EXPIRY_MINUTES)?;
+    i32::try_from(minutes).map_err(|_| "the expiry in minutes is too large".to_owned())
+}
+
+impl Action for ContactExpiry {
+    fn render(&self, rule: &RuleContext<'_>, draft: &mut Draft<'_>) -> Result<(), ActionError> {
+        let channel = draft.channel().to_owned();
+        if !TASK_AND_EMAIL.contains(&channel.as_str()) {
+            draft.refuse(
+                key::EXPIRY_REFUSED,
+                format!(
+                    "rule `{}`: a {channel} contact has no expiry to set; Connect documents contact expiry for TASK and EMAIL contacts only",
+                    rule.id
+                ),
+            );
+            return Ok(());
+        }
+        let Some(value) = draft.render(rule, PATH, &self.0, Encoding::Plain)? else {
+            return Ok(());
+        };
+        let minutes =
+            minutes(&value).map_err(|message| ActionError::invalid(rule, PATH, message))?;
+        draft.contact_update().expiry_minutes = Some(minutes);
+        Ok(())
+    }
+
+    fn answer_keys(&self) -> Vec<AnswerKey> {
+        vec![AnswerKey {
+            key: key::EXPIRY_REFUSED.to_owned(),
+            path: PATH.to_owned(),
+            unique: false,
+        }]
+    }
+}

@@ -1,0 +1,59 @@
+//! `return`: values added to the answer the flow reads; no Connect call.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{Action, ActionError, Draft, RuleContext};
+use crate::diagnostics::RuleScope;
+use crate::limits;
+use crate::template::{Encoding, Template, Text};
+use crate::vocabulary::RESERVED_KEYS;
+
+pub type File = BTreeMap<String, Text>;
+
+#[derive(Debug)]
+struct Return(Vec<(String, Template)>);
+
+fn path(key: &str) -> String {
+    format!("actions.return.{key}")
+}
+
+pub(super) fn check(file: File, scope: &mut RuleScope<'_, '_>) -> Option<Arc<dyn Action>> {
+    let mut values = Vec::new();
+    let mut complete = true;
+    for (key, value) in file {
+        let path = path(&key);
+        if let Err(message) = limits::check_key(&key) {
+            scope.problem(&path, format!("answer {message}"));
+        }
+        if RESERVED_KEYS.contains(&key.as_str()) {
+            scope.problem(
+                &path,
+                format!("`{key}` is a key the function answers itself; choose another name"),
+            );
+        }
+        match super::template(scope, &path, &value) {
+            Some(template) => values.push((key, template)),
+            None => complete = false,
+        }
+    }
+    complete.then(|| Arc::new(Return(values)) as Arc<dyn Action>)
+}
+
+impl Action for Return {
+    fn render(&self, rule: &RuleContext<'_>, draft: &mut Draft<'_>) -> Result<(), ActionError> {
+        for (key, template) in &self.0 {
+            if let Some(value) = draft.render(rule, &path(key), template, Encoding::Plain)? {
+                draft.answer.insert(key.clone(), value);
+            }
+        }
+        Ok(())
+    }
+
+    fn returned_keys(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|(key, _)| (key.clone(), path(key)))
+            .collect()
+    }
+}
