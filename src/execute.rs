@@ -33,6 +33,20 @@ pub struct Connect {
     attempt_timeout: Duration,
 }
 
+/// Sends a request with the call's timeouts and reads Connect's answer. A macro because
+/// every operation's fluent builder is a type of its own.
+macro_rules! send {
+    ($request:expr, $within:expr) => {
+        $request
+            .customize()
+            .config_override($within)
+            .send()
+            .await
+            .map(|_| Applied::Done)
+            .map_err(describe)
+    };
+}
+
 impl Connect {
     pub fn new(client: Client, block_timeout: Duration) -> Self {
         Connect {
@@ -132,45 +146,33 @@ impl Connect {
     async fn send(&self, call: &Call, deadline: Instant) -> Result<Applied, CallError> {
         let within = self.within(deadline);
         match call {
-            Call::UpdateContactAttributes(call) => self
-                .client
-                .update_contact_attributes()
-                .instance_id(&call.instance_id)
-                .initial_contact_id(&call.initial_contact_id)
-                .set_attributes(Some(call.attributes.clone().into_iter().collect()))
-                .customize()
-                .config_override(within)
-                .send()
-                .await
-                .map(|_| Applied::Done)
-                .map_err(describe),
-            Call::UpdateContact(call) => self
-                .client
-                .update_contact()
-                .instance_id(&call.instance_id)
-                .contact_id(&call.contact_id)
-                .set_name(call.name.clone())
-                .set_description(call.description.clone())
-                .set_references(Some(references(&call.references)?).filter(|r| !r.is_empty()))
-                .set_segment_attributes(call.expiry_minutes.map(expiry))
-                .customize()
-                .config_override(within)
-                .send()
-                .await
-                .map(|_| Applied::Done)
-                .map_err(describe),
-            Call::UpdateContactRoutingData(call) => self
-                .client
-                .update_contact_routing_data()
-                .instance_id(&call.instance_id)
-                .contact_id(&call.contact_id)
-                .queue_priority(call.queue_priority)
-                .customize()
-                .config_override(within)
-                .send()
-                .await
-                .map(|_| Applied::Done)
-                .map_err(describe),
+            Call::UpdateContactAttributes(call) => send!(
+                self.client
+                    .update_contact_attributes()
+                    .instance_id(&call.instance_id)
+                    .initial_contact_id(&call.initial_contact_id)
+                    .set_attributes(Some(call.attributes.clone().into_iter().collect())),
+                within
+            ),
+            Call::UpdateContact(call) => send!(
+                self.client
+                    .update_contact()
+                    .instance_id(&call.instance_id)
+                    .contact_id(&call.contact_id)
+                    .set_name(call.name.clone())
+                    .set_description(call.description.clone())
+                    .set_references(Some(references(&call.references)?).filter(|r| !r.is_empty()))
+                    .set_segment_attributes(call.expiry_minutes.map(expiry)),
+                within
+            ),
+            Call::UpdateContactRoutingData(call) => send!(
+                self.client
+                    .update_contact_routing_data()
+                    .instance_id(&call.instance_id)
+                    .contact_id(&call.contact_id)
+                    .queue_priority(call.queue_priority),
+                within
+            ),
             Call::StartTaskContact(call) => self.start_task(call, within).await,
             Call::TransferContact(call) => {
                 let request = self
@@ -184,13 +186,7 @@ impl Connect {
                     TransferTarget::Queue(queue_id) => request.queue_id(queue_id),
                     TransferTarget::User(user_id) => request.user_id(user_id),
                 };
-                request
-                    .customize()
-                    .config_override(within)
-                    .send()
-                    .await
-                    .map(|_| Applied::Done)
-                    .map_err(describe)
+                send!(request, within)
             }
         }
     }

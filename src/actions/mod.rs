@@ -9,6 +9,7 @@ mod expiry;
 mod references;
 mod returns;
 mod routing;
+mod schedule;
 mod task;
 mod transfer;
 

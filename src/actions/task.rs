@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::references::{self, ReferenceValue};
+use super::schedule::{self, Schedule};
 use super::{attributes, Action, ActionError, AnswerKey, Draft, RuleContext};
 use crate::calls::{self, Call, TaskCall, TaskLink, TaskTarget};
 use crate::diagnostics::RuleScope;
@@ -31,15 +32,8 @@ pub struct TaskFile {
     pub link: Option<String>,
     pub attributes: Option<attributes::File>,
     pub references: Option<references::File>,
-    pub schedule: Option<ScheduleFile>,
+    pub schedule: Option<schedule::File>,
     pub expiry_minutes: Option<Text>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(expecting = "a schedule: after_minutes or at")]
-pub struct ScheduleFile {
-    pub after_minutes: Option<Text>,
-    pub at: Option<Text>,
 }
 
 /// Reference types StartTaskContact takes: not ATTACHMENT.
@@ -55,9 +49,6 @@ const TASK_TEMPLATE_ID: Length = Length {
     min: 1,
     max: 500,
 };
-/// The longest `after_minutes` that stays within StartTaskContact's 6 days.
-const MAX_AFTER_MINUTES: i64 = limits::TASK_SCHEDULE_MAX_SECONDS / 60;
-
 #[derive(Debug)]
 struct CreateTask(Vec<Task>);
 
@@ -80,14 +71,6 @@ struct Task {
 enum Link {
     Previous,
     Related,
-}
-
-#[derive(Debug)]
-enum Schedule {
-    /// Minutes after the start of the current minute: every retry asks for the same time.
-    AfterMinutes(Template),
-    /// Epoch seconds.
-    At(Template),
 }
 
 pub(super) fn check(file: File, scope: &mut RuleScope<'_, '_>) -> Option<Arc<dyn Action>> {
@@ -170,7 +153,7 @@ fn check_task(key: String, file: TaskFile, scope: &mut RuleScope<'_, '_>) -> Opt
     });
     let schedule = file
         .schedule
-        .map(|schedule| check_schedule(schedule, &at("schedule"), scope));
+        .map(|file| schedule::check(file, &at("schedule"), scope));
     let expiry_minutes = file.expiry_minutes.map(|text| {
         let path = at("expiry_minutes");
         let template = super::template(scope, &path, &text)?;
@@ -212,43 +195,6 @@ fn target_kind(field: &str) -> TaskTarget {
         "quick_connect_id" => TaskTarget::QuickConnect(String::new()),
         _ => TaskTarget::TaskTemplate(String::new()),
     }
-}
-
-fn check_schedule(
-    file: ScheduleFile,
-    path: &str,
-    scope: &mut RuleScope<'_, '_>,
-) -> Option<Schedule> {
-    match (file.after_minutes, file.at) {
-        (Some(text), None) => {
-            let path = format!("{path}.after_minutes");
-            let template = super::template(scope, &path, &text)?;
-            if let Some(literal) = template.as_literal() {
-                if let Err(message) = after_minutes(&literal) {
-                    scope.problem(&path, message);
-                }
-            }
-            Some(Schedule::AfterMinutes(template))
-        }
-        (None, Some(text)) => {
-            super::template(scope, &format!("{path}.at"), &text).map(Schedule::At)
-        }
-        _ => {
-            scope.problem(
-                path,
-                "a schedule gives `after_minutes` (from now) or `at` (epoch seconds), one of them",
-            );
-            None
-        }
-    }
-}
-
-fn after_minutes(value: &str) -> Result<i64, String> {
-    limits::check_integer(
-        "the minutes before the task starts",
-        value,
-        1..=MAX_AFTER_MINUTES,
-    )
 }
 
 fn expiry_minutes(value: &str) -> Result<i32, String> {
@@ -307,7 +253,7 @@ impl Task {
             references::render_values(&self.references, &at("references"), rule, draft)?;
         references::check_total(&BTreeMap::new(), &references)?;
         let scheduled_time = match &self.schedule {
-            Some(schedule) => self.scheduled_time(schedule, rule, draft)?,
+            Some(schedule) => schedule.render(&at("schedule"), rule, draft)?,
             None => None,
         };
         let expiry_minutes = match &self.expiry_minutes {
@@ -341,45 +287,6 @@ impl Task {
             expiry_minutes,
             task: self.key.clone(),
         }))
-    }
-
-    /// Epoch seconds within StartTaskContact's window: not past, at most 6 days ahead.
-    fn scheduled_time(
-        &self,
-        schedule: &Schedule,
-        rule: &RuleContext<'_>,
-        draft: &mut Draft<'_>,
-    ) -> Result<Option<i64>, ActionError> {
-        let now = draft.contact.epoch_seconds();
-        let (path, template) = match schedule {
-            Schedule::AfterMinutes(template) => {
-                (format!("{}.schedule.after_minutes", self.path), template)
-            }
-            Schedule::At(template) => (format!("{}.schedule.at", self.path), template),
-        };
-        let Some(value) = draft.render(rule, &path, template, Encoding::Plain)? else {
-            return Ok(None);
-        };
-        let invalid = |message| ActionError::invalid(rule, &path, message);
-        let time = match schedule {
-            Schedule::AfterMinutes(_) => {
-                now - now % 60 + after_minutes(&value).map_err(invalid)? * 60
-            }
-            Schedule::At(_) => {
-                let at = limits::check_integer("the scheduled time", &value, 0..=i64::MAX)
-                    .map_err(invalid)?;
-                if at <= now {
-                    return Err(invalid("the scheduled time is in the past".to_owned()));
-                }
-                if at > now + limits::TASK_SCHEDULE_MAX_SECONDS {
-                    return Err(invalid(
-                        "the scheduled time is more than 6 days ahead".to_owned(),
-                    ));
-                }
-                at
-            }
-        };
-        Ok(Some(time))
     }
 }
 

@@ -5,19 +5,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
-use regex::RegexBuilder;
-
-use super::file::{ConditionFile, RuleFile, RulesFile, SettingsFile};
-use super::{Comparison, Condition, OnError, OnMissing, Rule, RuleBook, Settings, Test};
+use super::condition;
+use super::file::{RuleFile, RulesFile, SettingsFile};
+use super::{OnError, OnMissing, Rule, RuleBook, Settings};
 use crate::actions::Actions;
 use crate::diagnostics::{join, Diagnostics, Problem, RuleAt, Segment};
 use crate::limits;
-use crate::template::Text;
 
 const DEFAULT_BLOCK_TIMEOUT_SECONDS: u64 = 3;
 const DEFAULT_RULE_SET_PARAMETER: &str = "ruleSet";
-/// Compiled-size cap: the regex engine runs in linear time, so size is the only risk.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
     let mut unknown_keys = Vec::new();
@@ -282,7 +278,7 @@ impl Checker<'_> {
         };
         let when = rule
             .when
-            .map(|condition| self.condition(&at, "when", condition));
+            .map(|condition| condition::check(&mut self.diagnostics, &at, "when", condition));
         let actions = Actions::check(rule.actions, &mut self.diagnostics.rule(at));
         let when = match when {
             Some(None) => return None,
@@ -297,151 +293,5 @@ impl Checker<'_> {
             stop: rule.stop,
             on_missing,
         })
-    }
-
-    fn condition(&mut self, at: &RuleAt<'_>, path: &str, file: ConditionFile) -> Option<Condition> {
-        let ignore_case = file.ignore_case;
-        let mut tests: Vec<(&str, Option<Test>)> = Vec::new();
-        let mut text = |name, value: Option<Text>, make: fn(String) -> Test| {
-            if let Some(value) = value {
-                tests.push((name, Some(make(value.0))));
-            }
-        };
-        text("equals", file.equals, Test::Equals);
-        text("not_equals", file.not_equals, Test::NotEquals);
-        text("prefix", file.prefix, Test::Prefix);
-        text("suffix", file.suffix, Test::Suffix);
-        text("contains", file.contains, Test::Contains);
-        if let Some(options) = file.one_of {
-            if options.is_empty() {
-                self.at(
-                    at,
-                    &format!("{path}.one_of"),
-                    "the list is empty, so it can never match",
-                );
-            }
-            tests.push((
-                "one_of",
-                Some(Test::OneOf(options.into_iter().map(|t| t.0).collect())),
-            ));
-        }
-        if let Some(wanted) = file.exists {
-            tests.push(("exists", Some(Test::Exists(wanted))));
-        }
-        if let Some(pattern) = file.matches {
-            let compiled = RegexBuilder::new(&pattern)
-                .case_insensitive(ignore_case)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build();
-            let test = match compiled {
-                Ok(regex) => Some(Test::Matches(regex)),
-                Err(error) => {
-                    // The parser's text draws a caret under the pattern; its last line says why.
-                    let text = error.to_string();
-                    let reason = text.lines().last().unwrap_or_default();
-                    let reason = reason.trim().trim_start_matches("error: ");
-                    let message = format!("bad regular expression `{pattern}`: {reason}");
-                    self.at(at, &format!("{path}.matches"), message);
-                    None
-                }
-            };
-            tests.push(("matches", test));
-        }
-        for (name, bound, comparison) in [
-            ("greater_than", file.greater_than, Comparison::GreaterThan),
-            ("at_least", file.at_least, Comparison::AtLeast),
-            ("less_than", file.less_than, Comparison::LessThan),
-            ("at_most", file.at_most, Comparison::AtMost),
-        ] {
-            if let Some(bound) = bound {
-                if !bound.is_finite() {
-                    self.at(at, &format!("{path}.{name}"), "must be a finite number");
-                }
-                tests.push((name, Some(Test::Compare(comparison, bound))));
-            }
-        }
-
-        let forms = [
-            file.all.is_some(),
-            file.any.is_some(),
-            file.not.is_some(),
-            file.field.is_some(),
-        ];
-        if forms.iter().filter(|present| **present).count() != 1 {
-            self.at(
-                at,
-                path,
-                "a condition needs exactly one of `field`, `all`, `any` or `not`",
-            );
-            return None;
-        }
-        if let Some(field) = file.field {
-            let field = match field.parse() {
-                Ok(field) => Some(field),
-                Err(error) => {
-                    self.at(at, &format!("{path}.field"), format!("{error}"));
-                    None
-                }
-            };
-            let names = tests
-                .iter()
-                .map(|(name, _)| format!("`{name}`"))
-                .collect::<Vec<_>>();
-            if tests.len() != 1 {
-                let found = if names.is_empty() {
-                    "none".to_owned()
-                } else {
-                    names.join(" and ")
-                };
-                self.at(
-                    at,
-                    path,
-                    format!(
-                        "a field test needs exactly one operator (equals, not_equals, one_of, exists, prefix, \
-                         suffix, contains, matches, greater_than, at_least, less_than, at_most); found {found}"
-                    ),
-                );
-                return None;
-            }
-            let (_, test) = tests.pop()?;
-            return Some(Condition::Test {
-                field: field?,
-                test: test?,
-                ignore_case,
-            });
-        }
-        if !tests.is_empty() || ignore_case {
-            self.at(
-                at,
-                path,
-                "operators and `ignore_case` go with `field`, not with `all`, `any` or `not`",
-            );
-        }
-        if let Some(inner) = file.not {
-            return Some(Condition::Not(Box::new(self.condition(
-                at,
-                &format!("{path}.not"),
-                *inner,
-            )?)));
-        }
-        let (name, list, combine): (_, _, fn(Vec<Condition>) -> Condition) =
-            match (file.all, file.any) {
-                (Some(list), _) => ("all", list, Condition::All),
-                (_, Some(list)) => ("any", list, Condition::Any),
-                _ => return None,
-            };
-        if list.is_empty() {
-            self.at(
-                at,
-                &format!("{path}.{name}"),
-                "the list is empty; give at least one condition",
-            );
-        }
-        let checked: Vec<_> = list
-            .into_iter()
-            .enumerate()
-            .map(|(index, c)| self.condition(at, &format!("{path}.{name}[{index}]"), c))
-            .collect();
-        checked.into_iter().collect::<Option<Vec<_>>>().map(combine)
     }
 }

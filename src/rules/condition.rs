@@ -1,8 +1,14 @@
-//! Checked conditions and their evaluation against a contact: pure, no I/O.
+//! Conditions: checking them as written, and evaluating them against a contact (pure, no I/O).
 
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 
+use super::file::ConditionFile;
 use crate::contact::{Contact, Field};
+use crate::diagnostics::{Diagnostics, RuleAt};
+use crate::template::Text;
+
+/// Compiled-size cap: the regex engine runs in linear time, so size is the only risk.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 #[derive(Debug, Clone)]
 pub enum Condition {
@@ -95,6 +101,160 @@ impl Test {
             },
         }
     }
+}
+
+/// Checks a condition as written, reporting every problem under its rule.
+pub(super) fn check(
+    diagnostics: &mut Diagnostics<'_>,
+    at: &RuleAt<'_>,
+    path: &str,
+    file: ConditionFile,
+) -> Option<Condition> {
+    let ignore_case = file.ignore_case;
+    let mut tests: Vec<(&str, Option<Test>)> = Vec::new();
+    let mut text = |name, value: Option<Text>, make: fn(String) -> Test| {
+        if let Some(value) = value {
+            tests.push((name, Some(make(value.0))));
+        }
+    };
+    text("equals", file.equals, Test::Equals);
+    text("not_equals", file.not_equals, Test::NotEquals);
+    text("prefix", file.prefix, Test::Prefix);
+    text("suffix", file.suffix, Test::Suffix);
+    text("contains", file.contains, Test::Contains);
+    if let Some(options) = file.one_of {
+        if options.is_empty() {
+            diagnostics.rule(*at).problem(
+                &format!("{path}.one_of"),
+                "the list is empty, so it can never match",
+            );
+        }
+        tests.push((
+            "one_of",
+            Some(Test::OneOf(options.into_iter().map(|t| t.0).collect())),
+        ));
+    }
+    if let Some(wanted) = file.exists {
+        tests.push(("exists", Some(Test::Exists(wanted))));
+    }
+    if let Some(pattern) = file.matches {
+        let compiled = RegexBuilder::new(&pattern)
+            .case_insensitive(ignore_case)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build();
+        let test = match compiled {
+            Ok(regex) => Some(Test::Matches(regex)),
+            Err(error) => {
+                // The parser's text draws a caret under the pattern; its last line says why.
+                let text = error.to_string();
+                let reason = text.lines().last().unwrap_or_default();
+                let reason = reason.trim().trim_start_matches("error: ");
+                let message = format!("bad regular expression `{pattern}`: {reason}");
+                diagnostics
+                    .rule(*at)
+                    .problem(&format!("{path}.matches"), message);
+                None
+            }
+        };
+        tests.push(("matches", test));
+    }
+    for (name, bound, comparison) in [
+        ("greater_than", file.greater_than, Comparison::GreaterThan),
+        ("at_least", file.at_least, Comparison::AtLeast),
+        ("less_than", file.less_than, Comparison::LessThan),
+        ("at_most", file.at_most, Comparison::AtMost),
+    ] {
+        if let Some(bound) = bound {
+            if !bound.is_finite() {
+                diagnostics
+                    .rule(*at)
+                    .problem(&format!("{path}.{name}"), "must be a finite number");
+            }
+            tests.push((name, Some(Test::Compare(comparison, bound))));
+        }
+    }
+
+    let forms = [
+        file.all.is_some(),
+        file.any.is_some(),
+        file.not.is_some(),
+        file.field.is_some(),
+    ];
+    if forms.iter().filter(|present| **present).count() != 1 {
+        diagnostics.rule(*at).problem(
+            path,
+            "a condition needs exactly one of `field`, `all`, `any` or `not`",
+        );
+        return None;
+    }
+    if let Some(field) = file.field {
+        let field = match field.parse() {
+            Ok(field) => Some(field),
+            Err(error) => {
+                diagnostics
+                    .rule(*at)
+                    .problem(&format!("{path}.field"), format!("{error}"));
+                None
+            }
+        };
+        let names = tests
+            .iter()
+            .map(|(name, _)| format!("`{name}`"))
+            .collect::<Vec<_>>();
+        if tests.len() != 1 {
+            let found = if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(" and ")
+            };
+            diagnostics.rule(*at).problem(
+                path,
+                format!(
+                    "a field test needs exactly one operator (equals, not_equals, one_of, exists, prefix, \
+                     suffix, contains, matches, greater_than, at_least, less_than, at_most); found {found}"
+                ),
+            );
+            return None;
+        }
+        let (_, test) = tests.pop()?;
+        return Some(Condition::Test {
+            field: field?,
+            test: test?,
+            ignore_case,
+        });
+    }
+    if !tests.is_empty() || ignore_case {
+        diagnostics.rule(*at).problem(
+            path,
+            "operators and `ignore_case` go with `field`, not with `all`, `any` or `not`",
+        );
+    }
+    if let Some(inner) = file.not {
+        return Some(Condition::Not(Box::new(check(
+            diagnostics,
+            at,
+            &format!("{path}.not"),
+            *inner,
+        )?)));
+    }
+    let (name, list, combine): (_, _, fn(Vec<Condition>) -> Condition) = match (file.all, file.any)
+    {
+        (Some(list), _) => ("all", list, Condition::All),
+        (_, Some(list)) => ("any", list, Condition::Any),
+        _ => return None,
+    };
+    if list.is_empty() {
+        diagnostics.rule(*at).problem(
+            &format!("{path}.{name}"),
+            "the list is empty; give at least one condition",
+        );
+    }
+    let checked: Vec<_> = list
+        .into_iter()
+        .enumerate()
+        .map(|(index, c)| check(diagnostics, at, &format!("{path}.{name}[{index}]"), c))
+        .collect();
+    checked.into_iter().collect::<Option<Vec<_>>>().map(combine)
 }
 
 #[cfg(test)]

@@ -1,0 +1,187 @@
+//! One invocation, end to end: parse the event, plan, execute, answer, log one line.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::time::{Duration, SystemTime};
+
+use futures_util::FutureExt;
+
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::answer::{self, Answer, Status};
+use crate::contact::Contact;
+use crate::error::InvocationError;
+use crate::event::FlowEvent;
+use crate::execute::Connect;
+use crate::outcome::Outcome;
+use crate::plan::{self, Plan};
+use crate::rules::{OnError, RuleBook};
+
+/// Time kept back from the budget for answering and for Lambda to hand the answer on.
+const ANSWER_MARGIN: Duration = Duration::from_millis(250);
+
+/// The function as it lives between invocations: checked rules and, unless this is a dry
+/// run, a Connect client built once.
+pub struct Function {
+    book: RuleBook,
+    connect: Option<Connect>,
+}
+
+/// What one invocation planned and answered.
+#[derive(Debug)]
+pub struct Invocation {
+    pub plan: Option<Plan>,
+    pub status: Status,
+    pub answer: Answer,
+    /// What the answer reports as `errorCode` and `errorMessage`, if anything failed.
+    pub error: Option<InvocationError>,
+}
+
+impl Function {
+    /// `connect: None` is a dry run: plans are made and logged, nothing is called.
+    pub fn new(book: RuleBook, connect: Option<Connect>) -> Self {
+        Function { book, connect }
+    }
+
+    /// The Lambda handler: answers the flow, or raises when the rules file says so.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Answer, Diagnostic> {
+        let (payload, context) = event.into_parts();
+        let invocation = answering_panics(self.invoke(payload, Some(context.deadline()))).await;
+        match (&invocation.error, self.book.settings.on_error) {
+            (Some(error), OnError::Raise) => Err(Diagnostic::from(error)),
+            _ => Ok(invocation.answer),
+        }
+    }
+
+    /// Runs one event through the pipeline, finishing inside the block's timeout and the
+    /// Lambda deadline, whichever comes first.
+    pub async fn invoke(&self, payload: Value, lambda_deadline: Option<SystemTime>) -> Invocation {
+        let started = Instant::now();
+        let deadline = self.deadline(started, lambda_deadline);
+        let contact_id = payload
+            .pointer("/Details/ContactData/ContactId")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_owned();
+        let plan = match self.plan(payload) {
+            Ok(plan) => plan,
+            Err(error) => {
+                tracing::warn!(
+                    contact_id,
+                    status = "error",
+                    error_code = error.code(),
+                    error_message = error.flow_message(),
+                    duration_ms = started.elapsed().as_millis() as u64,
+                    "invocation"
+                );
+                return Invocation {
+                    plan: None,
+                    status: Status::Error,
+                    answer: answer::from_error(&error),
+                    error: Some(error),
+                };
+            }
+        };
+        let outcome = match &self.connect {
+            Some(connect) => connect.execute(&plan.calls, deadline).await,
+            None => Outcome::dry_run(),
+        };
+        let (status, answer, error) = answer::from_outcome(&plan, &outcome);
+        log_invocation(
+            &contact_id,
+            &plan,
+            &outcome,
+            status,
+            error.as_ref(),
+            started,
+        );
+        Invocation {
+            plan: Some(plan),
+            status,
+            answer,
+            error,
+        }
+    }
+
+    fn plan(&self, payload: Value) -> Result<Plan, InvocationError> {
+        let event = FlowEvent::from_value(payload)?;
+        let contact = Contact::new(event, SystemTime::now());
+        Ok(plan::plan(&self.book, &contact)?)
+    }
+
+    fn deadline(&self, started: Instant, lambda_deadline: Option<SystemTime>) -> Instant {
+        let mut budget = self.book.settings.block_timeout;
+        if let Some(remaining) =
+            lambda_deadline.and_then(|d| d.duration_since(SystemTime::now()).ok())
+        {
+            budget = budget.min(remaining);
+        }
+        started + budget.saturating_sub(ANSWER_MARGIN)
+    }
+}
+
+/// A panic is a bug, but the caller still gets an answer the flow can branch on and the
+/// process serves the next contact (the release profile keeps `panic = "unwind"`).
+async fn answering_panics(invocation: impl Future<Output = Invocation>) -> Invocation {
+    let panic = match AssertUnwindSafe(invocation).catch_unwind().await {
+        Ok(invocation) => return invocation,
+        Err(panic) => panic,
+    };
+    let reason = panic
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let error = InvocationError::Internal { reason };
+    tracing::error!(
+        error_code = error.code(),
+        error_message = error.flow_message(),
+        "invocation"
+    );
+    Invocation {
+        plan: None,
+        status: Status::Error,
+        answer: answer::from_error(&error),
+        error: Some(error),
+    }
+}
+
+/// The one line an invocation logs: what matched, what was called and how it went. It
+/// names keys and operations, never values or endpoint addresses.
+fn log_invocation(
+    contact_id: &str,
+    plan: &Plan,
+    outcome: &Outcome,
+    status: Status,
+    error: Option<&InvocationError>,
+    started: Instant,
+) {
+    let calls = outcome
+        .calls
+        .iter()
+        .map(|call| {
+            let result = if call.result.is_ok() { "ok" } else { "failed" };
+            format!("{}:{result}:{}ms", call.label, call.latency.as_millis())
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    tracing::info!(
+        contact_id,
+        rule_set = plan.rule_set,
+        matched_rules = plan.matched_rules.join(","),
+        status = status.as_str(),
+        planned = plan.calls.summary(),
+        calls,
+        transferred = outcome.transferred(),
+        dry_run = outcome.dry_run,
+        error_code = error.map(|e| e.code()),
+        error_message = error.map(|e| e.flow_message()),
+        duration_ms = started.elapsed().as_millis() as u64,
+        "invocation"
+    );
+}
+
+#[cfg(test)]
+mod tests;
