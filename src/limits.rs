@@ -197,6 +197,12 @@ pub const QUEUE_PRIORITY: std::ops::RangeInclusive<i64> = 1..=i64::MAX;
 /// A contact's expiry in minutes: Connect's `ValueInteger` is a 32-bit integer. The longest
 /// expiry Connect accepts differs by channel and instance settings, so it is Connect's to check.
 pub const EXPIRY_MINUTES: std::ops::RangeInclusive<i64> = 1..=i32::MAX as i64;
+/// A contact's expiry in whole minutes, as `SegmentAttributes` carries it.
+pub fn check_expiry_minutes(value: &str) -> Result<i32, String> {
+    let minutes = check_integer("the expiry in minutes", value, EXPIRY_MINUTES)?;
+    i32::try_from(minutes).map_err(|_| "the expiry in minutes is too large".to_owned())
+}
+
 /// How far ahead a task can be scheduled: StartTaskContact takes up to 6 days.
 pub const TASK_SCHEDULE_MAX_SECONDS: i64 = 6 * 24 * 60 * 60;
 

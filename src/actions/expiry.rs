@@ -22,16 +22,11 @@ struct ContactExpiry(Template);
 pub(super) fn check(file: File, scope: &mut RuleScope<'_, '_>) -> Option<Arc<dyn Action>> {
     let template = super::template(scope, PATH, &file)?;
     if let Some(literal) = template.as_literal() {
-        if let Err(message) = minutes(&literal) {
+        if let Err(message) = limits::check_expiry_minutes(&literal) {
             scope.problem(PATH, message);
         }
     }
     Some(Arc::new(ContactExpiry(template)))
-}
-
-fn minutes(value: &str) -> Result<i32, String> {
-    let minutes = limits::check_integer("the expiry in minutes", value, limits::EXPIRY_MINUTES)?;
-    i32::try_from(minutes).map_err(|_| "the expiry in minutes is too large".to_owned())
 }
 
 impl Action for ContactExpiry {
@@ -50,8 +45,8 @@ impl Action for ContactExpiry {
         let Some(value) = draft.render(rule, PATH, &self.0, Encoding::Plain)? else {
             return Ok(());
         };
-        let minutes =
-            minutes(&value).map_err(|message| ActionError::invalid(rule, PATH, message))?;
+        let minutes = limits::check_expiry_minutes(&value)
+            .map_err(|message| ActionError::invalid(rule, PATH, message))?;
         draft.contact_update().expiry_minutes = Some(minutes);
         Ok(())
     }

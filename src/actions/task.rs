@@ -158,7 +158,7 @@ fn check_task(key: String, file: TaskFile, scope: &mut RuleScope<'_, '_>) -> Opt
         let path = at("expiry_minutes");
         let template = super::template(scope, &path, &text)?;
         if let Some(literal) = template.as_literal() {
-            if let Err(message) = expiry_minutes(&literal) {
+            if let Err(message) = limits::check_expiry_minutes(&literal) {
                 scope.problem(&path, message);
             }
         }
@@ -195,11 +195,6 @@ fn target_kind(field: &str) -> TaskTarget {
         "quick_connect_id" => TaskTarget::QuickConnect(String::new()),
         _ => TaskTarget::TaskTemplate(String::new()),
     }
-}
-
-fn expiry_minutes(value: &str) -> Result<i32, String> {
-    let minutes = limits::check_integer("the expiry in minutes", value, limits::EXPIRY_MINUTES)?;
-    i32::try_from(minutes).map_err(|_| "the expiry in minutes is too large".to_owned())
 }
 
 /// The StartTaskContact idempotency key: instance, contact, rule and task name. Never what
@@ -261,7 +256,7 @@ impl Task {
                 let path = at("expiry_minutes");
                 match draft.render(rule, &path, template, Encoding::Plain)? {
                     Some(value) => Some(
-                        expiry_minutes(&value)
+                        limits::check_expiry_minutes(&value)
                             .map_err(|message| ActionError::invalid(rule, &path, message))?,
                     ),
                     None => None,
