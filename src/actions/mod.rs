@@ -346,3 +346,6 @@ fn bounded(
 
 /// Channels whose contacts Connect lets us transfer and give an expiry.
 const TASK_AND_EMAIL: [&str; 2] = ["TASK", "EMAIL"];
+
+#[cfg(test)]
+mod tests;

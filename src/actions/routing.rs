@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{Action, ActionError, AnswerKey, Draft, RuleContext};
@@ -22,8 +21,9 @@ use crate::vocabulary::key;
 #[serde(expecting = "set_routing: queue_priority")]
 pub struct File {
     pub queue_priority: Option<Text>,
-    /// Named so that writing it gets the reason it is not offered, not "unknown key".
-    pub queue_time_adjustment_seconds: Option<IgnoredAny>,
+    /// Named so that writing it gets the reason it is not offered, not "unknown key"; read
+    /// as a value (not skipped), so the unknown-key report does not name it too.
+    pub queue_time_adjustment_seconds: Option<serde_yaml::Value>,
 }
 
 const PATH: &str = "actions.set_routing";
