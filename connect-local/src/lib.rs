@@ -1,19 +1,24 @@
 //! A local Amazon Connect endpoint on loopback, for connect-rules' end-to-end tests and for
 //! trying flows without an AWS account.
 //!
-//! It speaks Connect's REST-JSON for UpdateContactAttributes, UpdateContact, TransferContact
-//! and GetContactAttributes; holds every request to the official API model (see `model`),
+//! It speaks Connect's REST-JSON for UpdateContactAttributes, UpdateContact,
+//! UpdateContactRoutingData, TransferContact, StartTaskContact and GetContactAttributes; holds every request to the official API model (see `model`),
 //! to SigV4 signing for service `connect` and to Connect's documented rules (see
 //! `contacts`); keeps contact state; and injects faults per operation.
 //!
 //! Test control lives under `/_local/`: `PUT /_local/contacts` seeds a contact,
-//! `GET /_local/contacts/{instance}/{contact}` reads one, `POST /_local/faults` queues a
+//! `GET /_local/contacts/{instance}/{contact}` reads one, `GET /_local/contacts/{instance}`
+//! lists an instance's (tasks started here included), `POST /_local/faults` queues a
 //! fault, `GET /_local/requests` lists the requests served.
 
 pub mod contacts;
+mod control;
+mod faults;
 pub mod model;
 
-use std::collections::VecDeque;
+use faults::Faults;
+pub use faults::{Fault, FaultKind};
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -31,10 +36,12 @@ use tokio::net::TcpListener;
 use contacts::{Contact, Contacts, ServiceError};
 use model::Model;
 
-pub const OPERATIONS: [&str; 4] = [
+pub const OPERATIONS: [&str; 6] = [
     "UpdateContactAttributes",
     "UpdateContact",
+    "UpdateContactRoutingData",
     "TransferContact",
+    "StartTaskContact",
     "GetContactAttributes",
 ];
 
@@ -54,38 +61,6 @@ pub fn find_model() -> Option<std::path::PathBuf> {
     })
 }
 
-/// A fault to inject into the next `count` calls of an operation (`*`: any operation).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub struct Fault {
-    pub operation: String,
-    pub kind: FaultKind,
-    #[serde(default = "one")]
-    pub count: u32,
-    /// For `latency`: how long to wait before answering.
-    #[serde(default)]
-    pub latency_ms: u64,
-}
-
-fn one() -> u32 {
-    1
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FaultKind {
-    /// 429 ThrottlingException, nothing applied.
-    Throttle,
-    /// 500 InternalServiceException, nothing applied.
-    ServerError,
-    /// Waits `latency_ms`, then serves the call.
-    Latency,
-    /// Closes the connection without an answer, nothing applied.
-    DropBefore,
-    /// Applies the call, then closes the connection without an answer.
-    DropAfter,
-}
-
 /// One request as served, for tests to assert the exact calls made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Served {
@@ -98,7 +73,7 @@ pub struct Served {
 #[derive(Debug, Default)]
 struct State {
     contacts: Contacts,
-    faults: VecDeque<Fault>,
+    faults: Faults,
     served: Vec<Served>,
 }
 
@@ -168,8 +143,13 @@ impl LocalConnect {
         self.lock().contacts.get(instance_id, contact_id).cloned()
     }
 
+    /// Every contact of an instance, tasks started here included, ordered by id.
+    pub fn contacts(&self, instance_id: &str) -> Vec<Contact> {
+        self.lock().contacts.of_instance(instance_id)
+    }
+
     pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push_back(fault);
+        self.lock().faults.push(fault);
     }
 
     /// Every request served so far, in order of arrival.
@@ -234,7 +214,7 @@ impl Shared {
                 return Ok(self.record(&name, Value::Null, Err(failure)));
             }
         };
-        let fault = self.take_fault(&name);
+        let fault = self.lock().faults.take(&name);
         match fault.as_ref().map(|f| f.kind) {
             Some(FaultKind::Latency) => {
                 // tokio's timer rounds up to whole milliseconds: an injected 20 ms measured
@@ -281,20 +261,6 @@ impl Shared {
         Ok(answer)
     }
 
-    fn take_fault(&self, operation: &str) -> Option<Fault> {
-        let mut state = self.lock();
-        let index = state
-            .faults
-            .iter()
-            .position(|f| f.operation == operation || f.operation == "*")?;
-        let fault = state.faults[index].clone();
-        state.faults[index].count -= 1;
-        if state.faults[index].count == 0 {
-            state.faults.remove(index);
-        }
-        Some(fault)
-    }
-
     fn record(
         &self,
         operation: &str,
@@ -317,50 +283,10 @@ impl Shared {
         });
         response
     }
-
-    fn control(&self, method: &str, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
-        let bad = |message: String| respond(400, &json!({ "message": message }), None);
-        match (method, path.split('/').collect::<Vec<_>>().as_slice()) {
-            ("PUT", ["contacts"]) => match serde_json::from_slice::<Contact>(body) {
-                Ok(contact) => {
-                    self.lock().contacts.put(contact);
-                    respond(200, &json!({}), None)
-                }
-                Err(e) => bad(format!("not a contact: {e}")),
-            },
-            ("GET", ["contacts", instance, contact]) => {
-                match self.lock().contacts.get(instance, contact) {
-                    Some(contact) => respond(
-                        200,
-                        &serde_json::to_value(contact).unwrap_or_default(),
-                        None,
-                    ),
-                    None => respond(404, &json!({ "message": "no such contact" }), None),
-                }
-            }
-            ("POST", ["faults"]) => match serde_json::from_slice::<Fault>(body) {
-                Ok(fault) => {
-                    self.lock().faults.push_back(fault);
-                    respond(200, &json!({}), None)
-                }
-                Err(e) => bad(format!("not a fault: {e}")),
-            },
-            ("GET", ["requests"]) => respond(
-                200,
-                &serde_json::to_value(&self.lock().served).unwrap_or_default(),
-                None,
-            ),
-            _ => respond(
-                404,
-                &json!({ "message": format!("no control {method} /_local/{path}") }),
-                None,
-            ),
-        }
-    }
 }
 
 /// Connect's REST-JSON error: the code in `x-amzn-ErrorType`, the message in the body.
-fn error(failure: &ServiceError) -> Response<Full<Bytes>> {
+pub(crate) fn error(failure: &ServiceError) -> Response<Full<Bytes>> {
     respond(
         failure.status,
         &json!({ "message": failure.message }),
@@ -368,7 +294,11 @@ fn error(failure: &ServiceError) -> Response<Full<Bytes>> {
     )
 }
 
-fn respond(status: u16, body: &Value, error_type: Option<&str>) -> Response<Full<Bytes>> {
+pub(crate) fn respond(
+    status: u16,
+    body: &Value,
+    error_type: Option<&str>,
+) -> Response<Full<Bytes>> {
     let mut response = Response::builder()
         .status(status)
         .header("content-type", "application/json");

@@ -1,55 +1,14 @@
 //! The local endpoint, driven by the real SDK client over real HTTP: every documented rule
 //! accepts the good request and rejects the bad one, as Connect does.
 
+mod common;
+
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
-use aws_sdk_connect::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_connect::error::ProvideErrorMetadata;
 use aws_sdk_connect::types::{Reference, ReferenceType};
-use aws_sdk_connect::Client;
-use connect_local::contacts::Contact;
-use connect_local::{find_model, Fault, FaultKind, LocalConnect};
+use common::{client, code, endpoint, INSTANCE};
+use connect_local::{Fault, FaultKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const INSTANCE: &str = "inst-1";
-
-async fn endpoint() -> LocalConnect {
-    let model = find_model()
-        .expect("the Connect API model: set CONNECT_MODEL or run scripts/test, which installs it");
-    let address: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let endpoint = LocalConnect::start(&model, address).await.unwrap();
-    for (id, channel, active) in [
-        ("task", "TASK", true),
-        ("email", "EMAIL", true),
-        ("voice", "VOICE", true),
-        ("done", "TASK", false),
-    ] {
-        endpoint.put_contact(Contact {
-            instance_id: INSTANCE.into(),
-            contact_id: id.into(),
-            channel: channel.into(),
-            active,
-            ..Contact::default()
-        });
-    }
-    endpoint
-}
-
-fn client(endpoint: &LocalConnect) -> Client {
-    let config = aws_sdk_connect::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDLOCAL", "secret", None, None, "test"))
-        .endpoint_url(endpoint.url())
-        .retry_config(aws_sdk_connect::config::retry::RetryConfig::disabled())
-        .build();
-    Client::from_conf(config)
-}
-
-fn code<E: ProvideErrorMetadata>(error: E) -> String {
-    error.code().unwrap_or("none").to_owned()
-}
 
 #[tokio::test]
 async fn attributes_are_merged_and_an_empty_value_removes_one() {
