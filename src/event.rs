@@ -152,23 +152,22 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connect_local::fixtures::{event_bytes, event_names};
 
     fn fixture(name: &str) -> FlowEvent {
-        let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
-        FlowEvent::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+        FlowEvent::from_slice(&event_bytes(name)).unwrap()
     }
 
     #[test]
     fn parses_every_fixture_in_events() {
-        let dir = format!("{}/events", env!("CARGO_MANIFEST_DIR"));
-        let mut parsed = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let bytes = std::fs::read(&path).unwrap();
-            FlowEvent::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            parsed += 1;
+        let names = event_names();
+        for name in &names {
+            FlowEvent::from_slice(&event_bytes(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         }
-        assert!(parsed >= 4, "expected an event per channel, found {parsed}");
+        assert!(
+            names.len() >= 4,
+            "expected an event per channel, found {names:?}"
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Input from people and systems we do not control: no panic anywhere, and every rejection
 //! a clear message naming what was wrong and where.
 
-use std::path::Path;
 use std::time::SystemTime;
 
+use connect_local::fixtures::{event, event_bytes, example_rules};
 use connect_rules::contact::Contact;
 use connect_rules::event::FlowEvent;
 use connect_rules::function::Function;
@@ -13,13 +13,9 @@ use connect_rules::template::{Encoding, Template};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-fn task_bytes() -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("events/task.json")).unwrap()
-}
-
 /// The task event with no block parameters, so a one-set rules file applies.
 fn task() -> Value {
-    let mut event: Value = serde_json::from_slice(&task_bytes()).unwrap();
+    let mut event = event("task.json");
     event["Details"]["Parameters"] = json!({});
     event
 }
@@ -35,7 +31,7 @@ fn plan_for(source: &str, event: Value) -> Result<connect_rules::plan::Plan, Pla
 
 #[test]
 fn non_json_and_truncated_bodies_name_the_position() {
-    let bytes = task_bytes();
+    let bytes = event_bytes("task.json");
     let json_end = bytes.trim_ascii_end().len();
     for end in (0..json_end).step_by(7) {
         let error = FlowEvent::from_slice(&bytes[..end]).unwrap_err();
@@ -122,7 +118,7 @@ fn wrong_types_everywhere_name_their_field() {
 
 #[test]
 fn a_bad_event_is_answered_and_the_function_keeps_serving() {
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/rules.yaml");
+    let rules = example_rules();
     let function = Function::new(RuleBook::load(&rules).unwrap(), None);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -257,6 +253,31 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// A member of the task event to replace with any JSON value, or to remove.
+fn mutation() -> impl Strategy<Value = (String, Option<Value>)> {
+    let locations = vec![
+        "Details",
+        "Details.ContactData",
+        "Details.Parameters",
+        "Details.Parameters.ruleSet",
+        "Details.ContactData.ContactId",
+        "Details.ContactData.InstanceARN",
+        "Details.ContactData.Channel",
+        "Details.ContactData.Attributes",
+        "Details.ContactData.Attributes.caseId",
+        "Details.ContactData.References",
+        "Details.ContactData.References.caseLink",
+        "Details.ContactData.References.caseLink.Type",
+        "Details.ContactData.Queue",
+        "Details.ContactData.CustomerEndpoint",
+        "Details.ContactData.Name",
+    ];
+    (
+        prop::sample::select(locations).prop_map(str::to_owned),
+        prop::option::of(json_value()),
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -266,17 +287,43 @@ proptest! {
     }
 
     #[test]
-    fn event_parsing_rejects_with_a_path(value in json_value()) {
-        if let Err(error) = FlowEvent::from_value(value) {
-            prop_assert!(!error.path.is_empty() && !error.message.is_empty());
+    fn event_parsing_rejects_with_a_path((location, replacement) in mutation()) {
+        let mut event = task();
+        let (parent, member) = location.rsplit_once('.').unwrap_or(("", location.as_str()));
+        let holder = parent.split('.').filter(|s| !s.is_empty()).fold(&mut event, |v, key| &mut v[key]);
+        match replacement {
+            Some(value) => holder[member] = value,
+            None => { holder.as_object_mut().unwrap().remove(member); }
+        }
+        // The task event parses, so any rejection is the mutation's: the path must lead to it.
+        if let Err(error) = FlowEvent::from_value(event) {
+            let reported = error.path.replace("(top level)", "");
+            if reported.starts_with(&location) {
+                prop_assert!(!error.message.is_empty());
+            } else {
+                // A missing member is reported at its parent, and named in the message.
+                prop_assert_eq!(reported.as_str(), parent, "{}", error);
+                prop_assert!(error.message.contains(&format!("`{member}`")), "{}", error);
+            }
         }
     }
 
     #[test]
     fn rules_loading_never_panics_and_every_problem_is_said(source in "(rule_sets|settings|id|when|field|actions|set_attributes|transfer|queue_id|[:{}\\[\\], \n-]|[a-z]{1,5}|\"|\\{\\{|\\}\\}){0,60}") {
         if let Err(error) = RuleBook::from_source(&source, "fuzz.yaml") {
-            prop_assert!(!error.problems.is_empty());
-            prop_assert!(error.problems.iter().all(|p| !p.message.is_empty()));
+            let report = error.to_string();
+            let lines: Vec<&str> = report.lines().collect();
+            let count = error.problems.len();
+            prop_assert_eq!(lines.len(), count + 1, "one line per problem and a total: {}", report);
+            let total = format!("fuzz.yaml: {count} problem{}", if count == 1 { "" } else { "s" });
+            prop_assert_eq!(lines[count], total.as_str());
+            let file_lines = source.lines().count().max(1);
+            for (problem, line) in error.problems.iter().zip(&lines) {
+                prop_assert!(!problem.message.is_empty() && line.ends_with(&problem.message), "{}", line);
+                prop_assert!(line.starts_with("fuzz.yaml"), "{}", line);
+                let within = problem.line.is_none_or(|n| (1..=file_lines).contains(&n));
+                prop_assert!(within, "line {:?} of {}: {}", problem.line, file_lines, line);
+            }
         }
     }
 

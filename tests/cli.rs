@@ -1,18 +1,15 @@
 //! The authoring commands, run as a user runs them: the real binary, real files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use connect_local::fixtures::{event_names, workspace};
 use serde_json::Value;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn connect_rules(arguments: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_connect-rules"))
         .args(arguments)
-        .current_dir(root())
+        .current_dir(workspace())
         .env_remove("RULES_FILE")
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .output()
@@ -29,7 +26,7 @@ fn check_accepts_the_example_rules() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stdout),
-        "rules/rules.yaml: ok: 3 rule sets, 7 rules\n"
+        "rules/rules.yaml: ok: 4 rule sets, 10 rules\n"
     );
 }
 
@@ -57,12 +54,8 @@ fn check_prints_all_five_mistakes_with_locations() {
 }
 
 fn events() -> Vec<PathBuf> {
-    let mut events: Vec<PathBuf> = std::fs::read_dir(root().join("events"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    events.sort();
-    events
+    let events = workspace().join("events");
+    event_names().iter().map(|name| events.join(name)).collect()
 }
 
 #[test]
@@ -120,7 +113,7 @@ fn invoke_reads_rules_file_from_the_environment_and_exits_1_on_an_error_answer()
     .unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_connect-rules"))
         .args(["invoke", dir.join("bad.json").to_str().unwrap()])
-        .current_dir(root())
+        .current_dir(workspace())
         .env("RULES_FILE", "rules/rules.yaml")
         .output()
         .unwrap();
@@ -141,4 +134,58 @@ fn bad_usage_exits_2() {
         Some(2)
     );
     assert_eq!(connect_rules(&["--help"]).status.code(), Some(0));
+}
+
+/// Epoch seconds and milliseconds within a week of now become `<now>`, as in the recorded
+/// answers, so that a plan made at another time still compares.
+fn mask_now(value: Value) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let near = |seconds: u64| seconds.abs_diff(now) < 7 * 24 * 3600;
+    match value {
+        Value::Object(map) => map.into_iter().map(|(k, v)| (k, mask_now(v))).collect(),
+        Value::Array(items) => items.into_iter().map(mask_now).collect(),
+        other => {
+            let text = other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_owned);
+            let epoch = text
+                .parse::<u64>()
+                .ok()
+                .filter(|_| text.bytes().all(|b| b.is_ascii_digit()));
+            match (epoch, text.len()) {
+                (Some(seconds), 10) if near(seconds) => "<now>".into(),
+                (Some(millis), 13) if near(millis / 1000) => "<now>".into(),
+                _ => other,
+            }
+        }
+    }
+}
+
+#[test]
+fn the_example_rules_plan_and_answer_every_earlier_event_as_they_always_have() {
+    // Recorded from the release before follow-up tasks, routing and expiry: users have
+    // these rules deployed, so their plans and answers must never change.
+    let recorded = workspace().join("tests/data/answers");
+    let mut compared = 0;
+    for name in event_names() {
+        let Ok(expected) = std::fs::read(recorded.join(&name)) else {
+            continue;
+        };
+        let event = workspace().join("events").join(&name);
+        let output = connect_rules(&[
+            "invoke",
+            event.to_str().unwrap(),
+            "--rules",
+            "rules/rules.yaml",
+        ]);
+        assert!(output.status.success(), "{name}: {}", text(&output.stderr));
+        let got = mask_now(serde_json::from_slice(&output.stdout).unwrap());
+        let expected: Value = serde_json::from_slice(&expected).unwrap();
+        assert_eq!(got, expected, "{name}");
+        compared += 1;
+    }
+    assert_eq!(compared, 4, "voice, chat, task and email are recorded");
 }

@@ -1,173 +1,14 @@
-//! End to end, as Lambda runs the function: the real `connect-rules` binary under AWS's
-//! Lambda Runtime Interface Emulator (what `sam local invoke` runs), its real SDK client
-//! pointed at the local Connect endpoint with `AWS_ENDPOINT_URL_CONNECT`.
+//! End to end, as Lambda runs the function: the real binary under the Runtime Interface
+//! Emulator against the local Connect endpoint, for every event in `events/` and every
+//! action of the example rules.
 
-use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+mod emulator;
 
 use connect_local::contacts::Contact;
-use connect_local::{find_model, Fault, FaultKind, LocalConnect, Served};
+use connect_local::fixtures::{event, event_names, workspace};
+use connect_local::Served;
+use emulator::{endpoint, Lambda};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The emulator: `CONNECT_RULES_RIE`, else the copy inside the `aws-sam-cli` package that
-/// `scripts/test` installs in `.venv`.
-fn emulator() -> PathBuf {
-    if let Some(path) = std::env::var_os("CONNECT_RULES_RIE") {
-        return path.into();
-    }
-    let name = format!("aws-lambda-rie-{}", std::env::consts::ARCH);
-    std::fs::read_dir(root().join(".venv/lib"))
-        .ok()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|python| python.path().join("site-packages/samcli/local/rapid").join(&name))
-        .find(|path| path.is_file())
-        .expect("the Lambda Runtime Interface Emulator: set CONNECT_RULES_RIE or run scripts/test, which installs it")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The function running under the emulator, with its output captured to a file.
-struct Lambda {
-    process: Child,
-    invoke_port: u16,
-    log: PathBuf,
-}
-
-impl Drop for Lambda {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-        let _ = std::fs::remove_file(&self.log);
-    }
-}
-
-impl Lambda {
-    fn start(endpoint: &LocalConnect, environment: &[(&str, &str)]) -> Lambda {
-        let (invoke_port, runtime_port) = (free_port(), free_port());
-        let log = std::env::temp_dir().join(format!("connect-rules-e2e-{invoke_port}.log"));
-        let output = std::fs::File::create(&log).unwrap();
-        let mut command = Command::new(emulator());
-        command
-            .arg("--runtime-interface-emulator-address")
-            .arg(format!("127.0.0.1:{invoke_port}"))
-            .arg("--runtime-api-address")
-            .arg(format!("127.0.0.1:{runtime_port}"))
-            .arg(env!("CARGO_BIN_EXE_connect-rules"))
-            .current_dir(root())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL_CONNECT", endpoint.url())
-            .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
-            .env("AWS_SECRET_ACCESS_KEY", "local-secret")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_LAMBDA_FUNCTION_TIMEOUT", "10")
-            .env("RULES_FILE", root().join("rules/rules.yaml"))
-            .envs(environment.iter().copied())
-            .stdout(output.try_clone().unwrap())
-            .stderr(output);
-        let process = command.spawn().unwrap();
-        let lambda = Lambda {
-            process,
-            invoke_port,
-            log,
-        };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", invoke_port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "the emulator did not start: {}",
-                lambda.output()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        lambda
-    }
-
-    /// Invokes the function with an event, as `sam local invoke -e` does.
-    async fn invoke(&self, event: &Value) -> Value {
-        let (_, body) = self.invoke_raw(event).await;
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}\n{}", self.output()))
-    }
-
-    /// The emulator's HTTP status line and body.
-    async fn invoke_raw(&self, event: &Value) -> (String, String) {
-        let address: SocketAddr = ([127, 0, 0, 1], self.invoke_port).into();
-        let body = event.to_string();
-        let request = format!(
-            "POST /2015-03-31/functions/function/invocations HTTP/1.1\r\nhost: {address}\r\n\
-             content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).await.unwrap();
-        let answer = String::from_utf8_lossy(&answer);
-        let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
-        (
-            head.lines().next().unwrap_or_default().to_owned(),
-            body.to_owned(),
-        )
-    }
-
-    fn output(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-fn event(name: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(root().join("events").join(name)).unwrap()).unwrap()
-}
-
-fn instance_of(event: &Value) -> String {
-    let arn = event["Details"]["ContactData"]["InstanceARN"]
-        .as_str()
-        .unwrap();
-    arn.rsplit('/').next().unwrap().to_owned()
-}
-
-fn contact_id_of(event: &Value) -> String {
-    event["Details"]["ContactData"]["ContactId"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// A local endpoint holding the contact of every event in `events/`, as Connect would.
-async fn endpoint() -> LocalConnect {
-    let model = find_model().expect("the Connect API model: set CONNECT_MODEL or run scripts/test");
-    let endpoint = LocalConnect::start(&model, ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
-    for name in ["voice.json", "chat.json", "task.json", "email.json"] {
-        let event = event(name);
-        let data = &event["Details"]["ContactData"];
-        endpoint.put_contact(Contact {
-            instance_id: instance_of(&event),
-            contact_id: contact_id_of(&event),
-            channel: data["Channel"].as_str().unwrap().to_owned(),
-            active: true,
-            attributes: serde_json::from_value(data["Attributes"].clone()).unwrap(),
-            ..Contact::default()
-        });
-    }
-    endpoint
-}
 
 fn operations(served: &[Served]) -> Vec<&str> {
     served.iter().map(|s| s.operation.as_str()).collect()
@@ -207,9 +48,7 @@ async fn a_task_is_updated_and_transferred_once_even_when_invoked_twice() {
     );
     assert_eq!(transfer["ClientToken"].as_str().unwrap().len(), 64);
 
-    let contact = endpoint
-        .contact(&instance_of(&task), &contact_id_of(&task))
-        .unwrap();
+    let contact = endpoint.contact_of(&task).unwrap();
     assert_eq!(contact.attributes["routedBy"], "connect-rules");
     assert_eq!(
         contact.attributes["caseId"], "CASE-2024/0815",
@@ -229,9 +68,7 @@ async fn a_task_is_updated_and_transferred_once_even_when_invoked_twice() {
         again["transferred"], "true",
         "the repeated transfer is reported as done"
     );
-    let contact = endpoint
-        .contact(&instance_of(&task), &contact_id_of(&task))
-        .unwrap();
+    let contact = endpoint.contact_of(&task).unwrap();
     assert_eq!(
         contact.transfers.len(),
         1,
@@ -243,7 +80,11 @@ async fn a_task_is_updated_and_transferred_once_even_when_invoked_twice() {
 async fn every_event_in_events_is_answered_with_the_calls_its_rules_demand() {
     let endpoint = endpoint().await;
     let lambda = Lambda::start(&endpoint, &[]);
-    let expected: [(&str, &[&str]); 4] = [
+    let expected: [(&str, &[&str]); 6] = [
+        (
+            "customer-queue.json",
+            &["StartTaskContact", "UpdateContactRoutingData"],
+        ),
         ("voice.json", &["UpdateContactAttributes"]),
         ("chat.json", &["UpdateContact", "UpdateContactAttributes"]),
         (
@@ -255,7 +96,16 @@ async fn every_event_in_events_is_answered_with_the_calls_its_rules_demand() {
             ],
         ),
         ("email.json", &["TransferContact", "UpdateContact"]),
+        (
+            "escalated-email.json",
+            &[
+                "StartTaskContact",
+                "UpdateContact",
+                "UpdateContactRoutingData",
+            ],
+        ),
     ];
+    assert_eq!(expected.len(), event_names().len(), "every event is here");
     for (name, operations_expected) in expected {
         endpoint.clear_served();
         let answer = lambda.invoke(&event(name)).await;
@@ -303,8 +153,8 @@ async fn a_voice_contact_is_never_transferred() {
 async fn a_dry_run_makes_no_call() {
     let endpoint = endpoint().await;
     let lambda = Lambda::start(&endpoint, &[("DRY_RUN", "true")]);
-    for name in ["voice.json", "chat.json", "task.json", "email.json"] {
-        let answer = lambda.invoke(&event(name)).await;
+    for name in event_names() {
+        let answer = lambda.invoke(&event(&name)).await;
         assert_eq!(answer["dryRun"], "true", "{name}: {answer}");
         assert_eq!(answer["applied"], "");
     }
@@ -314,7 +164,7 @@ async fn a_dry_run_makes_no_call() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rules_file_error_fails_the_cold_start_with_its_report() {
     let endpoint = endpoint().await;
-    let rules = root().join("tests/data/five-mistakes.yaml");
+    let rules = workspace().join("tests/data/five-mistakes.yaml");
     let lambda = Lambda::start(&endpoint, &[("RULES_FILE", rules.to_str().unwrap())]);
     let (_, body) = lambda.invoke_raw(&event("task.json")).await;
     assert!(
@@ -347,6 +197,12 @@ async fn logs_never_hold_endpoint_addresses_or_attribute_values() {
         "Welcome back, Ana",
         "CASE-2024/0815",
         "Jorge",
+        // What tasks are made of: their names, descriptions and references.
+        "Call back Ana",
+        "Formal complaint",
+        "Escalated as complaint",
+        "AC-10442",
+        "crm.example.com",
     ];
     for level in ["DEBUG", "INFO", "WARN", "ERROR"] {
         for format in ["JSON", "Text"] {
@@ -357,8 +213,8 @@ async fn logs_never_hold_endpoint_addresses_or_attribute_values() {
                     ("AWS_LAMBDA_LOG_FORMAT", format),
                 ],
             );
-            for name in ["voice.json", "chat.json", "task.json", "email.json"] {
-                lambda.invoke(&event(name)).await;
+            for name in event_names() {
+                lambda.invoke(&event(&name)).await;
             }
             let output = lambda.output();
             if level == "DEBUG" || level == "INFO" {
@@ -377,105 +233,163 @@ async fn logs_never_hold_endpoint_addresses_or_attribute_values() {
     }
 }
 
-fn fault(operation: &str, kind: FaultKind, count: u32, latency_ms: u64) -> Fault {
-    Fault {
-        operation: operation.into(),
-        kind,
-        count,
-        latency_ms,
+/// Waits out the end of a minute: a task scheduled `after_minutes` is timed from the start of
+/// the current minute, so invocations meant to send identical requests stay inside one.
+fn within_one_minute() {
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if second >= 45 {
+        std::thread::sleep(std::time::Duration::from_secs(61 - second));
     }
 }
 
-fn statuses(served: &[Served], operation: &str) -> Vec<u16> {
-    served
-        .iter()
-        .filter(|s| s.operation == operation)
-        .map(|s| s.status)
+/// The tasks this endpoint started whose request linked them to `contact_id`.
+fn tasks_for(
+    endpoint: &connect_local::LocalConnect,
+    event: &Value,
+    contact_id: &str,
+) -> Vec<Contact> {
+    let instance = Contact::from_event(event).instance_id;
+    endpoint
+        .contacts(&instance)
+        .into_iter()
+        .filter(|c| {
+            c.task.as_ref().is_some_and(|t| {
+                [&t.previous_contact_id, &t.related_contact_id]
+                    .iter()
+                    .any(|id| id.as_deref() == Some(contact_id))
+            })
+        })
         .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn throttling_is_retried_inside_the_budget() {
+async fn an_escalated_email_gets_one_review_task_one_priority_and_one_expiry_however_often_it_is_invoked(
+) {
     let endpoint = endpoint().await;
     let lambda = Lambda::start(&endpoint, &[]);
-    endpoint.inject(fault("UpdateContactAttributes", FaultKind::Throttle, 2, 0));
-    let answer = lambda.invoke(&event("task.json")).await;
+    let email = event("escalated-email.json");
+    let email_id = Contact::from_event(&email).contact_id;
+    within_one_minute();
+    let first = lambda.invoke(&email).await;
+    assert_eq!(first["status"], "ok", "{first}\n{}", lambda.output());
+    assert_eq!(first["route"], "escalated");
+    assert_eq!(
+        first["applied"],
+        "UpdateContact,UpdateContactRoutingData,StartTaskContact:case-review"
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            lambda.invoke(&email).await,
+            first,
+            "Connect's re-invocation"
+        );
+    }
+
+    let tasks = tasks_for(&endpoint, &email, &email_id);
+    assert_eq!(tasks.len(), 1, "one task: {tasks:#?}");
+    let task = &tasks[0];
+    assert_eq!(first["task_case-review"], task.contact_id.as_str());
+    let start = task.task.as_ref().unwrap();
+    assert_eq!(
+        start.task_template_id.as_deref(),
+        Some("4b5c6d7e-8f90-4a1b-8c2d-3e4f5a6b7c8d")
+    );
+    assert_eq!(start.related_contact_id.as_deref(), Some(email_id.as_str()));
+    assert_eq!(
+        task.name.as_deref(),
+        Some("Review: Formal complaint about order 7781")
+    );
+    assert_eq!(
+        task.attributes["escalation"], "complaint",
+        "copied from the related email"
+    );
+    assert_eq!(
+        task.references["email"].value,
+        format!("https://crm.example.com/emails/{email_id}")
+    );
+    assert_eq!(task.expiry_minutes, Some(4320));
+    let minutes_ahead = (start.scheduled_time.unwrap() as u64).saturating_sub(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    ) / 60;
+    assert!((238..=240).contains(&minutes_ahead), "{minutes_ahead}");
+
+    let contact = endpoint.contact_of(&email).unwrap();
+    assert_eq!(contact.queue_priority, Some(2), "from escalationPriority");
+    assert_eq!(
+        contact.expiry_minutes,
+        Some(4320),
+        "from the block's expiryMinutes"
+    );
+    assert_eq!(
+        contact.queue_time_adjustment_seconds, 0,
+        "no age is ever adjusted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_waiting_in_the_queue_gets_a_priority_and_a_linked_callback_task() {
+    let endpoint = endpoint().await;
+    let lambda = Lambda::start(&endpoint, &[]);
+    let call = event("customer-queue.json");
+    let call_id = Contact::from_event(&call).contact_id;
+    let answer = lambda.invoke(&call).await;
+    assert_eq!(answer["status"], "ok", "{answer}\n{}", lambda.output());
+    assert_eq!(answer["route"], "callback");
+    assert_eq!(endpoint.contact_of(&call).unwrap().queue_priority, Some(1));
+    let tasks = tasks_for(&endpoint, &call, &call_id);
+    assert_eq!(tasks.len(), 1);
+    let (task, start) = (&tasks[0], tasks[0].task.as_ref().unwrap());
+    assert_eq!(answer["task_callback"], task.contact_id.as_str());
+    assert_eq!(start.previous_contact_id.as_deref(), Some(call_id.as_str()));
+    assert_eq!(
+        start.contact_flow_id.as_deref(),
+        Some("9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a")
+    );
+    assert_eq!(task.name.as_deref(), Some("Call back Ana"));
+    assert_eq!(task.attributes["reason"], "callback");
+    assert_eq!(task.references["account"].value, "AC-10442");
+    assert_eq!(task.expiry_minutes, None, "the rule sets none");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expiry_and_routing_are_refused_where_connect_does_not_take_them() {
+    let endpoint = endpoint().await;
+    let lambda = Lambda::start(&endpoint, &[]);
+    // An escalated chat: Connect documents expiry for tasks and emails only.
+    let mut chat = event("escalated-email.json");
+    chat["Details"]["ContactData"]["Channel"] = "CHAT".into();
+    chat["Details"]["ContactData"]["ContactId"] = "escalated-chat".into();
+    chat["Details"]["ContactData"]["InitialContactId"] = "escalated-chat".into();
+    endpoint.put_contact(Contact::from_event(&chat));
+    let answer = lambda.invoke(&chat).await;
+    assert_eq!(answer["status"], "ok", "{answer}\n{}", lambda.output());
+    assert!(
+        answer["expiryRefused"].as_str().unwrap().contains("CHAT"),
+        "{answer}"
+    );
+    assert!(!operations(&endpoint.served()).contains(&"UpdateContact"));
+    assert_eq!(endpoint.contact_of(&chat).unwrap().queue_priority, Some(2));
+
+    // The same call before it is queued: no priority to set.
+    endpoint.clear_served();
+    let mut unqueued = event("customer-queue.json");
+    unqueued["Details"]["ContactData"]["Queue"] = Value::Null;
+    endpoint.put_contact(Contact::from_event(&unqueued));
+    let answer = lambda.invoke(&unqueued).await;
     assert_eq!(answer["status"], "ok", "{answer}");
-    assert_eq!(
-        statuses(&endpoint.served(), "UpdateContactAttributes"),
-        [429, 429, 200]
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn persistent_server_errors_are_answered_as_errors_with_what_was_applied() {
-    let endpoint = endpoint().await;
-    let lambda = Lambda::start(&endpoint, &[]);
-    endpoint.inject(fault("TransferContact", FaultKind::ServerError, 100, 0));
-    let started = Instant::now();
-    let answer = lambda.invoke(&event("task.json")).await;
     assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "inside the block's 3 s"
+        answer["routingRefused"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{answer}"
     );
-    assert_eq!(answer["status"], "error", "{answer}");
-    assert_eq!(answer["errorCode"], "InternalServiceException");
-    assert_eq!(answer["applied"], "UpdateContactAttributes,UpdateContact");
-    assert_eq!(answer["notApplied"], "TransferContact");
-    assert_eq!(answer["transferred"], "false");
-    assert_eq!(
-        statuses(&endpoint.served(), "TransferContact"),
-        [500, 500, 500],
-        "3 attempts, no more"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_hung_connect_still_gets_the_caller_an_answer_in_time() {
-    let endpoint = endpoint().await;
-    let lambda = Lambda::start(&endpoint, &[]);
-    endpoint.inject(fault("UpdateContact", FaultKind::Latency, 100, 10_000));
-    let started = Instant::now();
-    let answer = lambda.invoke(&event("task.json")).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "answered after {:?}",
-        started.elapsed()
-    );
-    assert_eq!(answer["status"], "error", "{answer}");
-    assert_eq!(answer["applied"], "UpdateContactAttributes");
-    assert_eq!(answer["notApplied"], "UpdateContact,TransferContact");
-    assert_eq!(answer["errorCode"], "Timeout", "{answer}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_transfer_dropped_after_applying_then_retried_by_connect_happens_once() {
-    let endpoint = endpoint().await;
-    let lambda = Lambda::start(&endpoint, &[]);
-    let task = event("task.json");
-    endpoint.inject(fault("TransferContact", FaultKind::DropAfter, 1, 0));
-    lambda.invoke(&task).await;
-    let answer = lambda.invoke(&task).await;
-    assert_eq!(answer["transferred"], "true", "{answer}");
-    let contact = endpoint
-        .contact(&instance_of(&task), &contact_id_of(&task))
-        .unwrap();
-    assert_eq!(contact.transfers.len(), 1, "{:#?}", endpoint.served());
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn client_errors_are_not_retried() {
-    let endpoint = endpoint().await;
-    let lambda = Lambda::start(&endpoint, &[]);
-    let mut voice = event("voice.json");
-    // A contact Connect does not know: 404, which no retry can fix.
-    voice["Details"]["ContactData"]["ContactId"] = "unknown-contact".into();
-    voice["Details"]["ContactData"]["InitialContactId"] = "unknown-contact".into();
-    let answer = lambda.invoke(&voice).await;
-    assert_eq!(answer["status"], "error", "{answer}");
-    assert_eq!(answer["errorCode"], "ResourceNotFoundException");
-    assert_eq!(
-        statuses(&endpoint.served(), "UpdateContactAttributes"),
-        [404]
-    );
+    assert_eq!(operations(&endpoint.served()), ["StartTaskContact"]);
+    assert_eq!(endpoint.contact_of(&unqueued).unwrap().queue_priority, None);
 }

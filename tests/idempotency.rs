@@ -1,6 +1,7 @@
 //! Connect retries an invocation up to three times. Property: for generated rules and
 //! contacts, invoking the same event again and again converges to the state the first
-//! invocation left — attributes and references are overwrites, and a transfer happens once.
+//! invocation left — attributes, references, expiry and routing priority are overwrites, and
+//! a transfer and each follow-up task happen once.
 
 mod support;
 
@@ -19,6 +20,11 @@ struct Scenario {
     references: Vec<(String, &'static str, String)>,
     name: Option<String>,
     transfer: Option<String>,
+    /// Follow-up tasks: name, linked as `previous` or `related`, scheduled or not.
+    tasks: Vec<(String, &'static str, bool)>,
+    priority: Option<i64>,
+    queued: bool,
+    expiry_minutes: Option<i64>,
     invocations: usize,
 }
 
@@ -31,34 +37,36 @@ fn value_template() -> impl Strategy<Value = String> {
     ]
 }
 
-fn scenario() -> impl Strategy<Value = Scenario> {
-    (
-        prop::sample::select(vec!["VOICE", "CHAT", "TASK", "EMAIL"]),
-        prop::collection::vec(("[a-z]{1,6}", "[a-z0-9]{1,10}"), 0..4),
-        prop::collection::vec(("[a-z]{1,6}", value_template()), 0..5),
-        prop::collection::vec(
-            (
-                "[a-z]{1,6}",
-                prop::sample::select(vec!["STRING", "URL", "NUMBER"]),
-                "[a-z0-9]{1,8}",
-            ),
+fn tasks() -> impl Strategy<Value = Vec<(String, &'static str, bool)>> {
+    // Names are unique in a rule set: a map, so none repeats.
+    let link = prop::sample::select(vec!["previous", "related"]);
+    prop::collection::btree_map("[a-z]{1,6}", (link, any::<bool>()), 0..3).prop_map(|tasks| {
+        tasks
+            .into_iter()
+            .map(|(name, (link, scheduled))| (name, link, scheduled))
+            .collect()
+    })
+}
+
+prop_compose! {
+    fn scenario()(
+        channel in prop::sample::select(vec!["VOICE", "CHAT", "TASK", "EMAIL"]),
+        existing in prop::collection::vec(("[a-z]{1,6}", "[a-z0-9]{1,10}"), 0..4),
+        attributes in prop::collection::vec(("[a-z]{1,6}", value_template()), 0..5),
+        references in prop::collection::vec(
+            ("[a-z]{1,6}", prop::sample::select(vec!["STRING", "URL", "NUMBER"]), "[a-z0-9]{1,8}"),
             0..3,
         ),
-        prop::option::of(value_template()),
-        prop::option::of("q-[a-z0-9]{1,6}"),
-        2..5usize,
-    )
-        .prop_map(
-            |(channel, existing, attributes, references, name, transfer, invocations)| Scenario {
-                channel,
-                existing,
-                attributes,
-                references,
-                name,
-                transfer,
-                invocations,
-            },
-        )
+        name in prop::option::of(value_template()),
+        transfer in prop::option::of("q-[a-z0-9]{1,6}"),
+        tasks in tasks(),
+        priority in prop::option::of(1..10i64),
+        queued in any::<bool>(),
+        expiry_minutes in prop::option::of(1..20_000i64),
+        invocations in 2..5usize,
+    ) -> Scenario {
+        Scenario { channel, existing, attributes, references, name, transfer, tasks, priority, queued, expiry_minutes, invocations }
+    }
 }
 
 fn rules(scenario: &Scenario) -> String {
@@ -89,6 +97,32 @@ fn rules(scenario: &Scenario) -> String {
     if let Some(name) = &scenario.name {
         actions.insert("update_contact".into(), json!({ "name": name }));
     }
+    let tasks: serde_json::Map<_, _> = scenario
+        .tasks
+        .iter()
+        .map(|(name, link, scheduled)| {
+            let mut task = json!({
+                "name": format!("{name} for {{{{ contact_id }}}}"),
+                "contact_flow_id": "f-task",
+                "link": link,
+                "attributes": { "from": "{{ channel }}" },
+            });
+            if *scheduled {
+                // An absolute time: every retry sends the same request.
+                task["schedule"] = json!({ "at": (unix_now() + 3600).to_string() });
+            }
+            (name.clone(), task)
+        })
+        .collect();
+    if !tasks.is_empty() {
+        actions.insert("create_task".into(), tasks.into());
+    }
+    if let Some(priority) = scenario.priority {
+        actions.insert("set_routing".into(), json!({ "queue_priority": priority }));
+    }
+    if let Some(minutes) = scenario.expiry_minutes {
+        actions.insert("contact_expiry".into(), json!(minutes.to_string()));
+    }
     if let Some(queue) = &scenario.transfer {
         actions.insert(
             "transfer".into(),
@@ -96,6 +130,13 @@ fn rules(scenario: &Scenario) -> String {
         );
     }
     json!({ "rule_sets": { "main": [{ "id": "generated", "actions": actions }] } }).to_string()
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 proptest! {
@@ -124,27 +165,50 @@ async fn check(scenario: Scenario) -> Result<(), TestCaseError> {
         channel: scenario.channel.into(),
         active: true,
         attributes: serde_json::from_value(existing.clone().into()).unwrap(),
+        queue_id: scenario.queued.then(|| "q-waiting".to_owned()),
         ..Contact::default()
     });
+    let queue = match scenario.queued {
+        true => {
+            json!({ "ARN": format!("arn:aws:connect:us-east-1:111122223333:instance/{INSTANCE}/queue/q-waiting"), "Name": "Waiting" })
+        }
+        false => json!(null),
+    };
     let event = json!({"Details": {
         "ContactData": {
             "ContactId": "c-1", "InitialContactId": "c-1", "Channel": scenario.channel,
             "InstanceARN": format!("arn:aws:connect:us-east-1:111122223333:instance/{INSTANCE}"),
-            "Attributes": existing, "CustomerEndpoint": null
+            "Attributes": existing, "CustomerEndpoint": null, "Queue": queue
         },
         "Parameters": {}
     }});
 
     let first = function.invoke(event.clone(), None).await;
-    let after_first = endpoint.contact(INSTANCE, "c-1").unwrap();
+    let after_first = endpoint.contacts(INSTANCE);
     for _ in 1..scenario.invocations {
         let again = function.invoke(event.clone(), None).await;
         prop_assert_eq!(&again.answer, &first.answer);
-        prop_assert_eq!(&endpoint.contact(INSTANCE, "c-1").unwrap(), &after_first);
+        prop_assert_eq!(&endpoint.contacts(INSTANCE), &after_first);
     }
-    let transferable = matches!(scenario.channel, "TASK" | "EMAIL");
-    let expected_transfers = usize::from(scenario.transfer.is_some() && transferable);
-    prop_assert_eq!(after_first.transfers.len(), expected_transfers);
+    prop_assert_eq!(
+        after_first.len(),
+        1 + scenario.tasks.len(),
+        "one of each task"
+    );
+    let contact = endpoint.contact(INSTANCE, "c-1").unwrap();
+    let routed = scenario.priority.filter(|_| scenario.queued);
+    prop_assert_eq!(contact.queue_priority, routed);
+    prop_assert_eq!(
+        contact.expiry_minutes,
+        scenario.expiry_minutes.filter(|_| transferable(&scenario))
+    );
+    let expected_transfers = usize::from(scenario.transfer.is_some() && transferable(&scenario));
+    prop_assert_eq!(contact.transfers.len(), expected_transfers);
     prop_assert_eq!(first.answer["status"].as_str(), "ok", "{:?}", first.answer);
     Ok(())
+}
+
+/// TASK and EMAIL contacts take transfers and an expiry; others have both refused.
+fn transferable(scenario: &Scenario) -> bool {
+    matches!(scenario.channel, "TASK" | "EMAIL")
 }

@@ -2,54 +2,40 @@
 //! handler, its real SDK client talking HTTP to the local Connect endpoint, with throttling
 //! injected. Every contact must end in exactly the state its rules demand.
 
-use std::path::Path;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use connect_local::contacts::Contact;
+use connect_local::fixtures::{event, event_names, example_rules};
 use connect_local::{Fault, FaultKind};
 use connect_rules::rules::RuleBook;
-use serde_json::Value;
 
 mod support;
 
-const CONTACTS_PER_CHANNEL: usize = 500;
+const CONTACTS_PER_EVENT: usize = 500;
+const INSTANCE: &str = "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa";
 const CONCURRENCY: usize = 64;
 /// A contact whose answer was `status=error` is invoked again, as a flow's retry would.
 const MAX_TRIES: usize = 6;
 
-fn event(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("events")
-        .join(name);
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_contact_ends_as_its_rules_demand_under_load_and_throttling() {
     let endpoint = Arc::new(support::local_connect().await);
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/rules.yaml");
-    let function =
-        Arc::new(support::function_against(&endpoint, RuleBook::load(&rules).unwrap()).await);
+    let book = RuleBook::load(&example_rules()).unwrap();
+    let function = Arc::new(support::function_against(&endpoint, book).await);
 
     let mut events = Vec::new();
-    for name in ["voice.json", "chat.json", "task.json", "email.json"] {
-        let template = event(name);
-        for index in 0..CONTACTS_PER_CHANNEL {
+    for name in event_names() {
+        let template = event(&name);
+        for index in 0..CONTACTS_PER_EVENT {
             let mut event = template.clone();
             let data = &mut event["Details"]["ContactData"];
             let id = format!("{}-{index}", data["ContactId"].as_str().unwrap());
             data["ContactId"] = id.clone().into();
-            data["InitialContactId"] = id.clone().into();
-            endpoint.put_contact(Contact {
-                instance_id: "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa".into(),
-                contact_id: id,
-                channel: data["Channel"].as_str().unwrap().into(),
-                active: true,
-                attributes: serde_json::from_value(data["Attributes"].clone()).unwrap(),
-                ..Contact::default()
-            });
-            events.push(event);
+            data["InitialContactId"] = id.into();
+            endpoint.put_contact(Contact::from_event(&event));
+            events.push((name.clone(), event));
         }
     }
     // Bursts of throttling across every operation, as an account over its quota sees.
@@ -69,10 +55,10 @@ async fn every_contact_ends_as_its_rules_demand_under_load_and_throttling() {
     }
 
     let semaphore = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
-    let mut tasks = Vec::new();
-    for event in events.clone() {
+    let mut running = Vec::new();
+    for (_, event) in events.clone() {
         let (function, semaphore) = (function.clone(), semaphore.clone());
-        tasks.push(tokio::spawn(async move {
+        running.push(tokio::spawn(async move {
             let _permit = semaphore.acquire().await.unwrap();
             for attempt in 1..=MAX_TRIES {
                 let invocation = function.invoke(event.clone(), None).await;
@@ -85,8 +71,8 @@ async fn every_contact_ends_as_its_rules_demand_under_load_and_throttling() {
         }));
     }
     let mut retried = 0;
-    for task in tasks {
-        let (attempts, answer) = task.await.unwrap();
+    for invocation in running {
+        let (attempts, answer) = invocation.await.unwrap();
         retried += usize::from(attempts > 1);
         assert_eq!(answer["status"], "ok", "{answer:?}");
     }
@@ -99,21 +85,34 @@ async fn every_contact_ends_as_its_rules_demand_under_load_and_throttling() {
         served.len()
     );
 
-    for event in &events {
-        let data = &event["Details"]["ContactData"];
-        let contact = endpoint
-            .contact(
-                "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa",
-                data["ContactId"].as_str().unwrap(),
-            )
-            .unwrap();
-        match data["Channel"].as_str().unwrap() {
-            "VOICE" => {
+    let mut tasks: HashMap<String, usize> = HashMap::new();
+    for task in endpoint
+        .contacts(INSTANCE)
+        .iter()
+        .filter_map(|c| c.task.as_ref())
+    {
+        let linked = task
+            .previous_contact_id
+            .iter()
+            .chain(&task.related_contact_id);
+        for contact_id in linked {
+            *tasks.entry(contact_id.clone()).or_default() += 1;
+        }
+    }
+    for (name, event) in &events {
+        let contact = endpoint.contact_of(event).unwrap();
+        let tasks = tasks.get(&contact.contact_id).copied().unwrap_or_default();
+        let follow_up = ["customer-queue.json", "escalated-email.json"];
+        if !follow_up.contains(&name.as_str()) {
+            assert_eq!(tasks, 0, "{name}: its rules make no task");
+        }
+        match name.as_str() {
+            "voice.json" => {
                 assert_eq!(contact.attributes["greeting"], "Welcome back, Ana");
                 assert_eq!(contact.attributes["priority"], "1");
                 assert!(contact.transfers.is_empty());
             }
-            "CHAT" => {
+            "chat.json" => {
                 assert_eq!(contact.attributes["promptLanguage"], "es");
                 assert!(contact.attributes.contains_key("rulesCheckedAt"));
                 assert_eq!(
@@ -122,9 +121,9 @@ async fn every_contact_ends_as_its_rules_demand_under_load_and_throttling() {
                 );
                 assert!(contact.transfers.is_empty());
             }
-            "TASK" => {
+            "task.json" => {
                 assert_eq!(contact.attributes["routedBy"], "connect-rules");
-                assert_eq!(contact.references.len(), 3);
+                assert_eq!(contact.references.len(), 4, "its own and the rule's three");
                 assert_eq!(contact.name.as_deref(), Some("[URGENT] Refund request"));
                 assert_eq!(
                     contact.transfers.len(),
@@ -132,7 +131,7 @@ async fn every_contact_ends_as_its_rules_demand_under_load_and_throttling() {
                     "exactly one transfer: {contact:?}"
                 );
             }
-            "EMAIL" => {
+            "email.json" => {
                 assert_eq!(contact.references["replyTo"].value, "billing@example.com");
                 assert_eq!(
                     contact.transfers.len(),
@@ -140,7 +139,16 @@ async fn every_contact_ends_as_its_rules_demand_under_load_and_throttling() {
                     "exactly one transfer: {contact:?}"
                 );
             }
-            other => panic!("unexpected channel {other}"),
+            "customer-queue.json" => {
+                assert_eq!(contact.queue_priority, Some(1));
+                assert_eq!(tasks, 1, "exactly one callback task: {contact:?}");
+            }
+            "escalated-email.json" => {
+                assert_eq!(contact.queue_priority, Some(2));
+                assert_eq!(contact.expiry_minutes, Some(4320));
+                assert_eq!(tasks, 1, "exactly one review task: {contact:?}");
+            }
+            other => panic!("no expectation for {other}"),
         }
     }
 }

@@ -14,6 +14,7 @@
 pub mod contacts;
 mod control;
 mod faults;
+pub mod fixtures;
 pub mod model;
 
 use faults::Faults;
@@ -51,8 +52,7 @@ pub fn find_model() -> Option<std::path::PathBuf> {
     if let Some(path) = std::env::var_os("CONNECT_MODEL") {
         return Some(path.into());
     }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    let lib = workspace.join(".venv/lib");
+    let lib = fixtures::workspace().join(".venv/lib");
     std::fs::read_dir(lib).ok()?.flatten().find_map(|python| {
         let path = python
             .path()
@@ -141,6 +141,19 @@ impl LocalConnect {
 
     pub fn contact(&self, instance_id: &str, contact_id: &str) -> Option<Contact> {
         self.lock().contacts.get(instance_id, contact_id).cloned()
+    }
+
+    /// Holds the contact of every event in `events/`, as Connect does when it sends one.
+    pub fn put_event_contacts(&self) {
+        for name in fixtures::event_names() {
+            self.put_contact(Contact::from_event(&fixtures::event(&name)));
+        }
+    }
+
+    /// The contact an event describes, as this endpoint now holds it.
+    pub fn contact_of(&self, event: &Value) -> Option<Contact> {
+        let described = Contact::from_event(event);
+        self.contact(&described.instance_id, &described.contact_id)
     }
 
     /// Every contact of an instance, tasks started here included, ordered by id.

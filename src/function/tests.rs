@@ -1,22 +1,21 @@
 use super::*;
 use aws_sdk_connect::config::retry::RetryConfig;
 use aws_sdk_connect::error::ErrorMetadata;
+use aws_sdk_connect::operation::start_task_contact::{
+    StartTaskContactError, StartTaskContactOutput,
+};
 use aws_sdk_connect::operation::transfer_contact::{TransferContactError, TransferContactOutput};
 use aws_sdk_connect::operation::update_contact::{UpdateContactError, UpdateContactOutput};
 use aws_sdk_connect::operation::update_contact_attributes::UpdateContactAttributesOutput;
+use aws_sdk_connect::operation::update_contact_routing_data::UpdateContactRoutingDataOutput;
 use aws_sdk_connect::types::error::ThrottlingException;
 use aws_sdk_connect::types::ReferenceType as SdkReferenceType;
 use aws_sdk_connect::Client;
-use aws_smithy_mocks::{mock, mock_client, Rule as MockRule, RuleMode};
+use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule as MockRule, RuleMode};
+use connect_local::fixtures::{event, example_rules};
 
 fn example_book() -> RuleBook {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/rules.yaml");
-    RuleBook::load(&path).unwrap()
-}
-
-fn event(name: &str) -> Value {
-    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    RuleBook::load(&example_rules()).unwrap()
 }
 
 fn function(rules: &[&MockRule]) -> Function {
@@ -248,4 +247,108 @@ async fn raise_mode_raises_an_answer_too_large_for_the_flow() {
         "{}",
         error.error_message
     );
+}
+
+const ESCALATED_EMAIL: &str = "3f9a2d71-6c4e-4b0a-8e5d-1c7b9a2f6e03";
+
+fn expiry_ok() -> MockRule {
+    mock!(Client::update_contact)
+        .match_requests(|request| {
+            let expiry = request
+                .segment_attributes()
+                .and_then(|s| s.get("connect:ContactExpiry"))
+                .and_then(|e| e.value_map())
+                .and_then(|m| m.get("ExpiryDuration"))
+                .and_then(|d| d.value_integer());
+            request.contact_id() == Some(ESCALATED_EMAIL) && expiry == Some(4320)
+        })
+        .then_output(|| UpdateContactOutput::builder().build())
+}
+
+fn routing_ok() -> MockRule {
+    mock!(Client::update_contact_routing_data)
+        .match_requests(|request| {
+            request.contact_id() == Some(ESCALATED_EMAIL) && request.queue_priority() == Some(2)
+        })
+        .then_output(|| UpdateContactRoutingDataOutput::builder().build())
+}
+
+/// StartTaskContact for the review task, answered by `answer`.
+fn review_task(
+    answer: fn() -> MockResponse<StartTaskContactOutput, StartTaskContactError>,
+) -> MockRule {
+    mock!(Client::start_task_contact)
+        .match_requests(|request| {
+            request.task_template_id() == Some("4b5c6d7e-8f90-4a1b-8c2d-3e4f5a6b7c8d")
+                && request.related_contact_id() == Some(ESCALATED_EMAIL)
+                && request.previous_contact_id().is_none()
+                && request
+                    .client_token()
+                    .is_some_and(|token| token.len() == 64)
+                && request.scheduled_time().is_some()
+        })
+        .then_compute_response(move |_| answer())
+}
+
+/// The answer to the escalated email, Connect answering as `rules` say.
+async fn escalated_email(rules: &[&MockRule]) -> Answer {
+    let invocation = function(rules)
+        .invoke(event("escalated-email.json"), None)
+        .await;
+    invocation.answer
+}
+
+#[tokio::test]
+async fn an_escalated_email_answers_with_its_new_task_id() {
+    let task = review_task(|| {
+        MockResponse::Output(
+            StartTaskContactOutput::builder()
+                .contact_id("task-7")
+                .build(),
+        )
+    });
+    let (expiry, routing) = (expiry_ok(), routing_ok());
+    let answer = escalated_email(&[&expiry, &routing, &task]).await;
+    assert_eq!(answer["status"], "ok", "{answer:?}");
+    assert_eq!(answer["task_case-review"], "task-7");
+    assert_eq!(
+        answer["applied"],
+        "UpdateContact,UpdateContactRoutingData,StartTaskContact:case-review"
+    );
+    let calls = [&expiry, &routing, &task].map(|rule| rule.num_calls());
+    assert_eq!(calls, [1, 1, 1]);
+}
+
+#[tokio::test]
+async fn a_task_connect_already_made_for_this_token_is_not_an_error() {
+    let task = review_task(|| {
+        let meta = ErrorMetadata::builder()
+            .code("IdempotencyException")
+            .build();
+        MockResponse::Error(StartTaskContactError::generic(meta))
+    });
+    let answer = escalated_email(&[&expiry_ok(), &routing_ok(), &task]).await;
+    assert_eq!(answer["status"], "ok", "{answer:?}");
+    assert_eq!(
+        answer["task_case-review"], "",
+        "made earlier: its id is not known"
+    );
+    assert!(answer["applied"].contains("StartTaskContact:case-review"));
+}
+
+#[tokio::test]
+async fn a_failed_task_is_reported_and_holds_back_nothing_else() {
+    let task = review_task(|| {
+        let meta = ErrorMetadata::builder()
+            .code("ServiceQuotaExceededException")
+            .message("too many tasks")
+            .build();
+        MockResponse::Error(StartTaskContactError::generic(meta))
+    });
+    let answer = escalated_email(&[&expiry_ok(), &routing_ok(), &task]).await;
+    assert_eq!(answer["status"], "error", "{answer:?}");
+    assert_eq!(answer["errorCode"], "ServiceQuotaExceededException");
+    assert_eq!(answer["applied"], "UpdateContact,UpdateContactRoutingData");
+    assert_eq!(answer["notApplied"], "StartTaskContact:case-review");
+    assert!(!answer.contains_key("task_case-review"));
 }

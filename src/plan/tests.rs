@@ -280,12 +280,9 @@ mod round_trip {
 
     #[test]
     fn printed_calls_read_back_as_the_same_calls() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let book = RuleBook::load(&path.join("rules/rules.yaml")).unwrap();
-        let event = crate::event::FlowEvent::from_slice(
-            &std::fs::read(path.join("events/task.json")).unwrap(),
-        )
-        .unwrap();
+        use connect_local::fixtures::{event_bytes, example_rules};
+        let book = RuleBook::load(&example_rules()).unwrap();
+        let event = crate::event::FlowEvent::from_slice(&event_bytes("task.json")).unwrap();
         let mut calls = plan(&book, &Contact::new(event, std::time::SystemTime::now()))
             .unwrap()
             .calls;

@@ -15,27 +15,36 @@ use crate::limits;
 const DEFAULT_BLOCK_TIMEOUT_SECONDS: u64 = 3;
 const DEFAULT_RULE_SET_PARAMETER: &str = "ruleSet";
 
+/// The parser's error, located in the file: a parser at the end of input points one line
+/// past the last, which no editor shows, so that becomes the last line.
+fn parse_problem(source: &str, error: &serde_yaml::Error) -> Problem {
+    let mut message = error.to_string();
+    let Some(location) = error.location() else {
+        return Problem::whole_file(message);
+    };
+    let last_line = source.lines().count().max(1);
+    let at_end = location.line() > last_line;
+    // Shown in front as file:line:column already.
+    let said = format!(" at line {} column {}", location.line(), location.column());
+    let instead = if at_end {
+        " at the end of the file"
+    } else {
+        ""
+    };
+    message = message.replacen(&said, instead, 1);
+    Problem {
+        line: Some(location.line().min(last_line)),
+        column: (!at_end).then_some(location.column()),
+        ..Problem::whole_file(message)
+    }
+}
+
 pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
     let mut unknown_keys = Vec::new();
     let deserializer = serde_yaml::Deserializer::from_str(source);
     let parsed: Result<RulesFile, _> =
         serde_ignored::deserialize(deserializer, |path| unknown_keys.push(segments(&path)));
-    let file = parsed.map_err(|error| {
-        let location = error.location();
-        let mut message = error.to_string();
-        if let Some(location) = &location {
-            // Shown in front as file:line:column already.
-            let suffix = format!(" at line {} column {}", location.line(), location.column());
-            if let Some(stripped) = message.strip_suffix(&suffix) {
-                message = stripped.to_owned();
-            }
-        }
-        vec![Problem {
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
-            ..Problem::whole_file(message)
-        }]
-    })?;
+    let file = parsed.map_err(|error| vec![parse_problem(source, &error)])?;
 
     let mut checker = Checker {
         diagnostics: Diagnostics::new(source),

@@ -134,9 +134,8 @@ mod tests {
 
     #[test]
     fn the_example_rules_file_is_valid() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/rules.yaml");
-        let book = RuleBook::load(&path).unwrap();
-        assert_eq!(book.rule_sets.len(), 3);
+        let book = RuleBook::load(&connect_local::fixtures::example_rules()).unwrap();
+        assert_eq!(book.rule_sets.len(), 4);
         assert_eq!(book.settings.default_rule_set.as_deref(), Some("inbound"));
         assert_eq!(book.settings.block_timeout, Duration::from_secs(3));
     }
@@ -144,7 +143,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_at_once_with_its_line() {
         let source = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/five-mistakes.yaml"),
+            connect_local::fixtures::workspace().join("tests/data/five-mistakes.yaml"),
         )
         .unwrap();
         let error = RuleBook::from_source(&source, "five.yaml").unwrap_err();
@@ -330,8 +329,9 @@ mod tests {
         );
         assert_eq!(
             one_problem("rule_sets:\n  main:\n    - id: 'a\n"),
-            "r.yaml:4:1: found unexpected end of stream at line 4 column 1, while scanning a quoted scalar \
-             at line 3 column 11"
+            "r.yaml:3: found unexpected end of stream at the end of the file, while scanning a quoted \
+             scalar at line 3 column 11",
+            "the end of input is on the last line, not one past it"
         );
     }
 
