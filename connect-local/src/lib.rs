@@ -150,6 +150,20 @@ impl LocalConnect {
         }
     }
 
+    /// Holds the contact an event describes, unless it holds it already: a contact Connect
+    /// sends again keeps what earlier invocations did to it.
+    pub fn put_contact_once(&self, event: &Value) {
+        let contact = Contact::from_event(event);
+        let mut state = self.lock();
+        if state
+            .contacts
+            .get(&contact.instance_id, &contact.contact_id)
+            .is_none()
+        {
+            state.contacts.put(contact);
+        }
+    }
+
     /// The contact an event describes, as this endpoint now holds it.
     pub fn contact_of(&self, event: &Value) -> Option<Contact> {
         let described = Contact::from_event(event);
