@@ -141,34 +141,28 @@ impl Length {
     pub fn check(&self, value: &str) -> Result<(), String> {
         check_length(self.what, value, self.min, self.max)
     }
+
+    /// Free text, which may be empty.
+    const fn text(what: &'static str, max: usize) -> Length {
+        Length { what, min: 0, max }
+    }
+
+    /// An identifier: never empty.
+    const fn id(max: usize) -> Length {
+        Length {
+            what: "the id",
+            min: 1,
+            max,
+        }
+    }
 }
 
-pub const CONTACT_NAME: Length = Length {
-    what: "the name",
-    min: 0,
-    max: CONTACT_NAME_MAX,
-};
-pub const CONTACT_DESCRIPTION: Length = Length {
-    what: "the description",
-    min: 0,
-    max: CONTACT_DESCRIPTION_MAX,
-};
-pub const RESOURCE_ID: Length = Length {
-    what: "the id",
-    min: 1,
-    max: RESOURCE_ID_MAX,
-};
-pub const CONTACT_FLOW_ID: Length = Length {
-    what: "the id",
-    min: 1,
-    max: CONTACT_FLOW_ID_MAX,
-};
+pub const CONTACT_NAME: Length = Length::text("the name", CONTACT_NAME_MAX);
+pub const CONTACT_DESCRIPTION: Length = Length::text("the description", CONTACT_DESCRIPTION_MAX);
+pub const RESOURCE_ID: Length = Length::id(RESOURCE_ID_MAX);
+pub const CONTACT_FLOW_ID: Length = Length::id(CONTACT_FLOW_ID_MAX);
 /// The API model sets no maximum for a quick connect's id.
-pub const QUICK_CONNECT_ID: Length = Length {
-    what: "the id",
-    min: 1,
-    max: usize::MAX,
-};
+pub const QUICK_CONNECT_ID: Length = Length::id(usize::MAX);
 
 /// A whole number in `range`, as Connect's integer members take them. Messages never quote
 /// the value: at run time it may be customer data.
