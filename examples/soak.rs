@@ -191,12 +191,10 @@ fn duplicates(endpoint: &LocalConnect) -> (usize, usize) {
     let mut made: HashMap<(String, Option<String>), usize> = HashMap::new();
     for contact in &contacts {
         if let Some(task) = &contact.task {
-            let linked = task
-                .previous_contact_id
-                .iter()
-                .chain(&task.related_contact_id);
-            for id in linked {
-                *made.entry((id.clone(), contact.name.clone())).or_default() += 1;
+            for id in task.linked_contacts() {
+                *made
+                    .entry((id.to_owned(), contact.name.clone()))
+                    .or_default() += 1;
             }
         }
     }

@@ -257,11 +257,9 @@ fn tasks_for(
         .contacts(&instance)
         .into_iter()
         .filter(|c| {
-            c.task.as_ref().is_some_and(|t| {
-                [&t.previous_contact_id, &t.related_contact_id]
-                    .iter()
-                    .any(|id| id.as_deref() == Some(contact_id))
-            })
+            c.task
+                .as_ref()
+                .is_some_and(|t| t.linked_contacts().any(|id| id == contact_id))
         })
         .collect()
 }

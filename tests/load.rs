@@ -91,12 +91,8 @@ async fn every_contact_ends_as_its_rules_demand_under_load_and_throttling() {
         .iter()
         .filter_map(|c| c.task.as_ref())
     {
-        let linked = task
-            .previous_contact_id
-            .iter()
-            .chain(&task.related_contact_id);
-        for contact_id in linked {
-            *tasks.entry(contact_id.clone()).or_default() += 1;
+        for contact_id in task.linked_contacts() {
+            *tasks.entry(contact_id.to_owned()).or_default() += 1;
         }
     }
     for (name, event) in &events {

@@ -28,6 +28,16 @@ pub struct TaskStart {
     pub scheduled_time: Option<f64>,
 }
 
+impl TaskStart {
+    /// The contacts the task was linked to, as previous or related.
+    pub fn linked_contacts(&self) -> impl Iterator<Item = &str> {
+        let previous = self.previous_contact_id.as_deref();
+        previous
+            .into_iter()
+            .chain(self.related_contact_id.as_deref())
+    }
+}
+
 impl Contacts {
     pub(super) fn start_task(&mut self, input: &Value) -> Result<Value, ServiceError> {
         let instance_id = text(input, "InstanceId").unwrap_or_default().to_owned();
