@@ -12,7 +12,7 @@ use crate::execute::Connect;
 use crate::function::Function;
 use crate::lambda::rules_path;
 use crate::plan::Plan;
-use crate::rules::RuleBook;
+use crate::rules::{self, RuleBook};
 
 const USAGE: &str = "\
 usage:
@@ -22,6 +22,9 @@ usage:
       Evaluate a flow event offline and print the plan (every Connect call, with its
       parameters) and the answer the flow would get. Connect is called only with --execute.
       The rules file defaults to $RULES_FILE, else rules.yaml.
+  connect-rules schema
+      Print the JSON Schema of rules files (committed as schema/rules.schema.json), for
+      editors: `# yaml-language-server: $schema=PATH` at the top of a rules file.
 
 Started by Lambda (AWS_LAMBDA_RUNTIME_API set, no arguments) it serves invocations.";
 
@@ -34,6 +37,10 @@ pub async fn run(arguments: &[String]) -> ExitCode {
             Some((rules, execute)) => invoke(Path::new(event), &rules, execute).await,
             None => usage(),
         },
+        ["schema"] => {
+            println!("{:#}", rules::schema::schema());
+            ExitCode::SUCCESS
+        }
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

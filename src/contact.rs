@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::diagnostics::closest;
 use crate::event::{ContactData, FlowEvent};
 
 /// A contact field that conditions test and templates read.
@@ -62,15 +63,25 @@ const NAMED_FIELDS: [(&str, Field); 20] = [
 const KEYED_FIELDS: [&str; 3] = ["attributes.", "parameters.", "references."];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown contact field `{0}`; known fields are {known}, and attributes.KEY, parameters.KEY, references.NAME", known = known_fields())]
+#[error("unknown contact field `{0}`; {hint}", hint = hint(.0))]
 pub struct UnknownField(pub String);
 
-fn known_fields() -> String {
-    NAMED_FIELDS
+/// The field a misspelt name most likely meant, else every field there is.
+fn hint(name: &str) -> String {
+    let key = name.split_once('.').map_or("KEY", |(_, key)| key);
+    let candidates: Vec<String> = NAMED_FIELDS
         .iter()
-        .map(|(name, _)| *name)
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|(known, _)| (*known).to_owned())
+        .chain(KEYED_FIELDS.iter().map(|prefix| format!("{prefix}{key}")))
+        .collect();
+    if let Some(close) = closest(name, &candidates) {
+        return format!("did you mean `{close}`?");
+    }
+    let named: Vec<&str> = NAMED_FIELDS.iter().map(|(known, _)| *known).collect();
+    format!(
+        "known fields are {}, and attributes.KEY, parameters.KEY, references.NAME",
+        named.join(", ")
+    )
 }
 
 impl FromStr for Field {
@@ -241,10 +252,16 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_named() {
-        let error = "queue.id".parse::<Field>().unwrap_err();
-        assert!(error
-            .to_string()
-            .starts_with("unknown contact field `queue.id`; known fields are channel, "));
+        let error = |name: &str| name.parse::<Field>().unwrap_err().to_string();
+        assert_eq!(
+            error("queue.nmae"),
+            "unknown contact field `queue.nmae`; did you mean `queue.name`?"
+        );
+        assert_eq!(
+            error("attribute.tier"),
+            "unknown contact field `attribute.tier`; did you mean `attributes.tier`?"
+        );
+        assert!(error("zzz").starts_with("unknown contact field `zzz`; known fields are channel, "));
         assert!("attributes.".parse::<Field>().is_err());
     }
 

@@ -2,7 +2,10 @@
 //! contact. Parsed and checked at load; rendering never invents an empty string for a
 //! missing value.
 
+use std::borrow::Cow;
+
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer};
 
 use crate::contact::{Contact, Field};
@@ -22,7 +25,7 @@ pub struct Text(pub String);
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
-        #[serde(untagged, expecting = "a string, number or boolean")]
+        #[serde(untagged, expecting = "expected a string, number or boolean")]
         enum Scalar {
             String(String),
             Integer(i64),
@@ -35,6 +38,19 @@ impl<'de> Deserialize<'de> for Text {
             Scalar::Float(number) => number.to_string(),
             Scalar::Bool(flag) => flag.to_string(),
         }))
+    }
+}
+
+impl JsonSchema for Text {
+    fn schema_name() -> Cow<'static, str> {
+        "Text".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": ["string", "number", "boolean"],
+            "description": "Text, with `{{ field | filter }}` parts read from the contact."
+        })
     }
 }
 

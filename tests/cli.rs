@@ -53,6 +53,27 @@ fn check_prints_all_five_mistakes_with_locations() {
     }
 }
 
+#[test]
+fn check_reports_a_type_error_and_seven_other_mistakes_in_one_pass() {
+    let output = connect_rules(&["check", "tests/data/eight-mistakes.yaml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let file = "tests/data/eight-mistakes.yaml";
+    let expected = [
+        "8: rule `big-spender` in rule set `inbound`: when.greater_than: invalid type: string \"lots\", expected a number",
+        "15: rule `spanish` in rule set `inbound`: when.equal: unknown key `equal`; did you mean `equals`?",
+        "18: rule `spanish` in rule set `inbound`: actions.set_attributes.language: `{{` at byte 0 is never closed with `}}`",
+        "19: rule `spanish` in rule set `inbound`: id: duplicate rule id `spanish` in rule set `inbound`",
+        "20: rule `spanish` in rule set `inbound`: stop: invalid type: string \"sometimes\", expected a boolean",
+        "22: rule `spanish` in rule set `inbound`: actions.retrun: unknown key `retrun`; did you mean `return`?",
+        "28: rule `escalate` in rule set `tasks`: when.matches: bad regular expression `refund((`: unclosed group",
+        "30: rule `escalate` in rule set `tasks`: actions.transfer: a transfer names a `queue_id` or a `user_id`, not both",
+        ": 8 problems",
+    ]
+    .map(|line| format!("{file}:{line}\n").replace(":: ", ": "))
+    .concat();
+    assert_eq!(text(&output.stderr), expected);
+}
+
 fn events() -> Vec<PathBuf> {
     let events = workspace().join("events");
     event_names().iter().map(|name| events.join(name)).collect()

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Action, ActionError, Draft, RuleContext};
@@ -9,10 +10,13 @@ use crate::diagnostics::RuleScope;
 use crate::limits::{self, Length};
 use crate::template::{Template, Text};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(expecting = "update_contact: name, description")]
+#[schemars(deny_unknown_fields)]
 pub struct File {
+    /// At most 1,024 characters.
     pub name: Option<Text>,
+    /// At most 4,096 characters.
     pub description: Option<Text>,
 }
 

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::calls::{Call, Calls, ContactCall};
@@ -26,19 +27,28 @@ use crate::limits::{self, Length};
 use crate::template::{Encoding, Missing, Template, Text};
 use crate::vocabulary::code;
 
-/// A rule's `actions:` as written. Each action's own module gives the shape of its value.
-#[derive(Debug, Default, Deserialize)]
+/// What a matched rule does; every value is a template.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     expecting = "actions: set_attributes, add_references, update_contact, contact_expiry, set_routing, create_task, transfer, return"
 )]
+#[schemars(deny_unknown_fields)]
 pub struct ActionsFile {
+    /// Contact attributes to write (UpdateContactAttributes), by key.
     pub set_attributes: Option<attributes::File>,
+    /// References to add to the contact (UpdateContact), by name.
     pub add_references: Option<references::File>,
+    /// The contact's name and description (UpdateContact).
     pub update_contact: Option<contact_update::File>,
+    /// Minutes the contact stays active (UpdateContact; TASK and EMAIL contacts).
     pub contact_expiry: Option<expiry::File>,
+    /// The contact's routing priority (UpdateContactRoutingData; queued contacts).
     pub set_routing: Option<routing::File>,
+    /// Follow-up tasks to create (StartTaskContact), by name.
     pub create_task: Option<task::File>,
+    /// Hands the contact to a queue or an agent (TransferContact; TASK and EMAIL contacts).
     pub transfer: Option<transfer::File>,
+    /// Values added to the flow's answer, by key.
     #[serde(rename = "return")]
     pub answer: Option<returns::File>,
 }

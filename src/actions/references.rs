@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Action, ActionError, Draft, RuleContext};
@@ -15,11 +16,14 @@ use crate::template::{Encoding, Template, Text};
 
 pub type File = BTreeMap<String, ReferenceFile>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(expecting = "a reference: type and value")]
+#[schemars(deny_unknown_fields)]
 pub struct ReferenceFile {
+    /// URL, NUMBER, STRING, DATE, EMAIL or ATTACHMENT.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Checked for its type; at most 4,096 characters.
     pub value: Text,
 }
 

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Action, ActionError, AnswerKey, Draft, RuleContext};
@@ -17,12 +18,19 @@ use crate::limits;
 use crate::template::{Encoding, Template, Text};
 use crate::vocabulary::key;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(expecting = "set_routing: queue_priority")]
+#[schemars(deny_unknown_fields)]
 pub struct File {
+    /// 1 is routed first; Connect's default is 5.
     pub queue_priority: Option<Text>,
     /// Named so that writing it gets the reason it is not offered, not "unknown key"; read
     /// as a value (not skipped), so the unknown-key report does not name it too.
+    #[schemars(
+        with = "Option<serde_json::Value>",
+        description = "Not offered: Connect adds an age adjustment again on every retry.",
+        extend("deprecated" = true)
+    )]
     pub queue_time_adjustment_seconds: Option<serde_yaml::Value>,
 }
 

@@ -1,6 +1,7 @@
 //! A follow-up task's schedule: minutes from now, or an epoch time, within the 6 days
 //! StartTaskContact allows and never in the past.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{ActionError, Draft, RuleContext};
@@ -8,10 +9,13 @@ use crate::diagnostics::RuleScope;
 use crate::limits;
 use crate::template::{Encoding, Template, Text};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(expecting = "a schedule: after_minutes or at")]
+#[schemars(deny_unknown_fields)]
 pub struct File {
+    /// Minutes after the start of the current minute, 1 to 8,640.
     pub after_minutes: Option<Text>,
+    /// Epoch seconds, not past and at most 6 days ahead.
     pub at: Option<Text>,
 }
 

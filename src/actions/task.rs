@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::references::{self, ReferenceValue};
@@ -19,20 +20,32 @@ use crate::vocabulary::key;
 
 pub type File = BTreeMap<String, TaskFile>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(
     expecting = "a task: name, description, contact_flow_id, quick_connect_id or task_template_id, link, attributes, references, schedule, expiry_minutes"
 )]
+#[schemars(deny_unknown_fields)]
 pub struct TaskFile {
+    /// The task's name in Connect, at most 1,024 characters.
     pub name: Option<Text>,
+    /// At most 4,096 characters.
     pub description: Option<Text>,
+    /// The flow that runs the task; exactly one of the three.
     pub contact_flow_id: Option<Text>,
+    /// The quick connect that routes the task; exactly one of the three.
     pub quick_connect_id: Option<Text>,
+    /// The task template (with a flow set); exactly one of the three.
     pub task_template_id: Option<Text>,
+    /// `previous` (default): the task joins the contact's chain; `related`: the contact's
+    /// attributes are copied once.
     pub link: Option<String>,
+    /// The task's attributes, by key.
     pub attributes: Option<attributes::File>,
+    /// The task's references, by name (not ATTACHMENT).
     pub references: Option<references::File>,
+    /// When the task starts; absent, at once.
     pub schedule: Option<schedule::File>,
+    /// Minutes the task stays active.
     pub expiry_minutes: Option<Text>,
 }
 

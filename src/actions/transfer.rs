@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Action, ActionError, Draft, RuleContext, TASK_AND_EMAIL};
@@ -13,11 +14,15 @@ use crate::limits;
 use crate::template::{Template, Text};
 use crate::vocabulary::key;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(expecting = "a transfer: queue_id or user_id, and contact_flow_id")]
+#[schemars(deny_unknown_fields)]
 pub struct File {
+    /// The queue to transfer to; or `user_id`, never both.
     pub queue_id: Option<Text>,
+    /// The agent to transfer to; or `queue_id`, never both.
     pub user_id: Option<Text>,
+    /// A flow of type Inbound, Transfer to queue or Transfer to agent.
     pub contact_flow_id: Option<Text>,
 }
 

@@ -5,52 +5,28 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
-use super::condition;
 use super::file::{RuleFile, RulesFile, SettingsFile};
+use super::{condition, parse, schema};
 use super::{OnError, OnMissing, Rule, RuleBook, Settings};
 use crate::actions::Actions;
-use crate::diagnostics::{join, Diagnostics, Problem, RuleAt, Segment};
+use crate::diagnostics::{closest, join, Diagnostics, Problem, RuleAt, Segment};
 use crate::limits;
 
 const DEFAULT_BLOCK_TIMEOUT_SECONDS: u64 = 3;
 const DEFAULT_RULE_SET_PARAMETER: &str = "ruleSet";
 
-/// The parser's error, located in the file: a parser at the end of input points one line
-/// past the last, which no editor shows, so that becomes the last line.
-fn parse_problem(source: &str, error: &serde_yaml::Error) -> Problem {
-    let mut message = error.to_string();
-    let Some(location) = error.location() else {
-        return Problem::whole_file(message);
-    };
-    let last_line = source.lines().count().max(1);
-    let at_end = location.line() > last_line;
-    // Shown in front as file:line:column already.
-    let said = format!(" at line {} column {}", location.line(), location.column());
-    let instead = if at_end {
-        " at the end of the file"
-    } else {
-        ""
-    };
-    message = message.replacen(&said, instead, 1);
-    Problem {
-        line: Some(location.line().min(last_line)),
-        column: (!at_end).then_some(location.column()),
-        ..Problem::whole_file(message)
-    }
-}
-
 pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
-    let mut unknown_keys = Vec::new();
-    let deserializer = serde_yaml::Deserializer::from_str(source);
-    let parsed: Result<RulesFile, _> =
-        serde_ignored::deserialize(deserializer, |path| unknown_keys.push(segments(&path)));
-    let file = parsed.map_err(|error| vec![parse_problem(source, &error)])?;
-
+    let parsed = parse::parse(source)?;
     let mut checker = Checker {
         diagnostics: Diagnostics::new(source),
     };
-    for path in unknown_keys {
-        checker.unknown_key(&file, &path);
+    let file = parsed.file;
+    for part in parsed.misshapen {
+        checker.report(&file, &part.path, part.message);
+    }
+    for path in parsed.unknown_keys {
+        let message = unknown_key(&path);
+        checker.report(&file, &path, message);
     }
     let book = checker.book(file);
     let problems = checker.diagnostics.into_problems();
@@ -61,23 +37,16 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
     }
 }
 
-fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => Vec::new(),
-        Path::Seq { parent, index } => {
-            let mut list = segments(parent);
-            list.push(Segment::Index(*index));
-            list
-        }
-        Path::Map { parent, key } => {
-            let mut list = segments(parent);
-            list.push(Segment::Key(key.clone()));
-            list
-        }
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => segments(parent),
+/// `unknown key `x``, with the known key it is closest to, or all of them.
+fn unknown_key(path: &[Segment]) -> String {
+    let Some((Segment::Key(key), parent)) = path.split_last() else {
+        return "unknown key".to_owned();
+    };
+    let known = schema::known_keys(parent);
+    match closest(key, &known) {
+        Some(close) => format!("unknown key `{key}`; did you mean `{close}`?"),
+        None if known.is_empty() => format!("unknown key `{key}`"),
+        None => format!("unknown key `{key}`; known here: {}", known.join(", ")),
     }
 }
 
@@ -94,12 +63,9 @@ impl Checker<'_> {
         self.diagnostics.rule(*rule).problem(field, message);
     }
 
-    fn unknown_key(&mut self, file: &RulesFile, path: &[Segment]) {
-        let key = match path.last() {
-            Some(Segment::Key(key)) => key.clone(),
-            _ => return,
-        };
-        let message = format!("unknown key `{key}`");
+    /// Reports a part of the wrong shape or an unknown key, at a path from the top of the
+    /// file, under its rule when it is in one; what overlaps it is not reported again.
+    fn report(&mut self, file: &RulesFile, path: &[Segment], message: String) {
         if let [Segment::Key(root), Segment::Key(set), Segment::Index(index), rest @ ..] = path {
             if root == "rule_sets" {
                 if let Some(rule) = file.rule_sets.get(set).and_then(|rules| rules.get(*index)) {
@@ -108,11 +74,16 @@ impl Checker<'_> {
                         index: *index,
                         id: &rule.id.0,
                     };
-                    return self.at(&at, &join(rest), message);
+                    let field = join(rest);
+                    self.at(&at, &field, message);
+                    self.diagnostics.reported(Some(&at), &field);
+                    return;
                 }
             }
         }
-        self.top(&join(path), message);
+        let field = join(path);
+        self.top(&field, message);
+        self.diagnostics.reported(None, &field);
     }
 
     fn book(&mut self, file: RulesFile) -> RuleBook {

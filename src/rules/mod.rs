@@ -3,6 +3,8 @@
 mod check;
 mod condition;
 mod file;
+mod parse;
+pub mod schema;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -160,8 +162,8 @@ mod tests {
         assert_eq!(
             all,
             [
-                "r.yaml:2: settings.on_eror: unknown key `on_eror`",
-                "r.yaml:7: rule `a` in rule set `main`: actoins: unknown key `actoins`",
+                "r.yaml:2: settings.on_eror: unknown key `on_eror`; did you mean `on_error`?",
+                "r.yaml:7: rule `a` in rule set `main`: actoins: unknown key `actoins`; did you mean `actions`?",
             ]
         );
     }
@@ -318,14 +320,14 @@ mod tests {
     }
 
     #[test]
-    fn syntax_and_type_errors_give_line_and_column() {
+    fn syntax_errors_give_line_and_type_errors_their_rule() {
         assert_eq!(
             one_problem("rule_sets:\n  main:\n    - id: a\n      stop: maybe\n"),
-            "r.yaml:4:13: rule_sets.main[0].stop: invalid type: string \"maybe\", expected a boolean"
+            "r.yaml:4: rule `a` in rule set `main`: stop: invalid type: string \"maybe\", expected a boolean"
         );
         assert_eq!(
             one_problem("rule_sets: [\n"),
-            "r.yaml:1:12: rule_sets: invalid type: sequence, expected a map"
+            "r.yaml:1: did not find expected node content at the end of the file, while parsing a flow node"
         );
         assert_eq!(
             one_problem("rule_sets:\n  main:\n    - id: 'a\n"),
