@@ -6,17 +6,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use super::file::{RuleFile, RulesFile, SettingsFile};
-use super::{condition, parse, schema};
+use super::{condition, schema};
 use super::{OnError, OnMissing, Rule, RuleBook, Settings};
 use crate::actions::Actions;
-use crate::diagnostics::{closest, join, Diagnostics, Problem, RuleAt, Segment};
+use crate::diagnostics::{join, shape, unknown_key, Diagnostics, Problem, RuleAt, Segment};
 use crate::limits;
 
 const DEFAULT_BLOCK_TIMEOUT_SECONDS: u64 = 3;
 const DEFAULT_RULE_SET_PARAMETER: &str = "ruleSet";
 
 pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
-    let parsed = parse::parse(source)?;
+    let parsed = shape::parse::<RulesFile>(source)?;
     let mut checker = Checker {
         diagnostics: Diagnostics::new(source),
     };
@@ -25,7 +25,7 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
         checker.report(&file, &part.path, part.message);
     }
     for path in parsed.unknown_keys {
-        let message = unknown_key(&path);
+        let message = unknown_key(schema::schema(), &path);
         checker.report(&file, &path, message);
     }
     let book = checker.book(file);
@@ -34,19 +34,6 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
         Ok(book)
     } else {
         Err(problems)
-    }
-}
-
-/// `unknown key `x``, with the known key it is closest to, or all of them.
-fn unknown_key(path: &[Segment]) -> String {
-    let Some((Segment::Key(key), parent)) = path.split_last() else {
-        return "unknown key".to_owned();
-    };
-    let known = schema::known_keys(parent);
-    match closest(key, &known) {
-        Some(close) => format!("unknown key `{key}`; did you mean `{close}`?"),
-        None if known.is_empty() => format!("unknown key `{key}`"),
-        None => format!("unknown key `{key}`; known here: {}", known.join(", ")),
     }
 }
 

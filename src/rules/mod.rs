@@ -3,8 +3,9 @@
 mod check;
 mod condition;
 mod file;
-mod parse;
 pub mod schema;
+#[cfg(test)]
+mod shape_tests;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -2,7 +2,12 @@
 //! the rules checker and every action's load-time check report through one `Diagnostics`.
 //! It knows the text of the file but nothing of its meaning, so everything can use it.
 
-use std::ops::Range;
+mod keys;
+mod locator;
+pub mod shape;
+
+pub use keys::{closest, schema_of, unknown_key};
+use locator::Locator;
 
 /// One thing wrong with a rules file, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +130,7 @@ impl<'s> Diagnostics<'s> {
         if self.repeats(None, field) {
             return;
         }
-        let line = self.locator.path_line(self.locator.everything(), field);
+        let line = self.locator.line(&split(field));
         self.problems.push(Problem {
             line,
             field: field.to_owned(),
@@ -165,13 +170,12 @@ impl RuleScope<'_, '_> {
         if self.diagnostics.repeats(Some(&self.at), field) {
             return;
         }
-        let locator = &self.diagnostics.locator;
-        let line = locator
-            .rule_lines(self.at.set, self.at.index, self.at.id)
-            .map(|lines| {
-                let start = lines.start;
-                locator.path_line(lines, field).unwrap_or(start)
-            });
+        let line = self.diagnostics.locator.rule_line(
+            self.at.set,
+            self.at.index,
+            self.at.id,
+            &split(field),
+        );
         self.diagnostics.problems.push(Problem {
             line,
             column: None,
@@ -187,24 +191,28 @@ impl RuleScope<'_, '_> {
     }
 }
 
-/// How alike a misspelt name must be to a known one to be offered (Jaro-Winkler).
-const CLOSE_ENOUGH: f64 = 0.8;
-
-/// The known name a misspelt one most likely meant, if any is close.
-pub fn closest<'k, K: AsRef<str>>(name: &str, known: &'k [K]) -> Option<&'k str> {
-    known
-        .iter()
-        .map(|candidate| (strsim::jaro_winkler(name, candidate.as_ref()), candidate))
-        .filter(|(likeness, _)| *likeness >= CLOSE_ENOUGH)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| candidate.as_ref())
-}
-
 /// A key path as serde reports it for an unknown key.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Segment {
     Key(String),
     Index(usize),
+}
+
+/// The segments of a dotted key path: `actions.create_task.t.references` or `cases[2].expect`.
+pub fn split(path: &str) -> Vec<Segment> {
+    let mut segments = Vec::new();
+    for part in path.split('.').filter(|part| !part.is_empty()) {
+        let mut pieces = part.split('[');
+        if let Some(key) = pieces.next().filter(|key| !key.is_empty()) {
+            segments.push(Segment::Key(key.to_owned()));
+        }
+        for index in pieces {
+            if let Ok(index) = index.trim_end_matches(']').parse() {
+                segments.push(Segment::Index(index));
+            }
+        }
+    }
+    segments
 }
 
 pub fn join(path: &[Segment]) -> String {
@@ -217,101 +225,4 @@ pub fn join(path: &[Segment]) -> String {
         }
     }
     text
-}
-
-/// Finds the line a key is on, for messages. serde_yaml gives no positions for values, so
-/// this reads the text: good for files laid out one key per line, silent otherwise.
-struct Locator<'s> {
-    lines: Vec<&'s str>,
-}
-
-impl<'s> Locator<'s> {
-    fn new(source: &'s str) -> Self {
-        Locator {
-            lines: source.lines().collect(),
-        }
-    }
-
-    /// The key and value written on a line, as `key: value` or `"key": "value",`.
-    fn key_value(line: &str) -> Option<(&str, &str)> {
-        let text = line.trim_start().trim_start_matches(['-', '{', ' ']);
-        let (key, rest) = if let Some(quoted) = text.strip_prefix('"') {
-            let end = quoted.find('"')?;
-            (
-                &quoted[..end],
-                quoted[end + 1..].trim_start().strip_prefix(':')?,
-            )
-        } else {
-            let (key, rest) = text.split_once(':')?;
-            (key.trim().trim_matches('\''), rest)
-        };
-        let value = rest
-            .trim()
-            .trim_end_matches([',', '}'])
-            .trim()
-            .trim_matches(['"', '\'']);
-        Some((key, value))
-    }
-
-    /// The 1-based line of the first `key` in `lines` (1-based, end excluded).
-    fn key_line(&self, lines: Range<usize>, key: &str) -> Option<usize> {
-        let end = lines.end.min(self.lines.len() + 1);
-        (lines.start.max(1)..end)
-            .find(|number| Self::key_value(self.lines[number - 1]).is_some_and(|(k, _)| k == key))
-    }
-
-    /// The line of a dotted key path within `lines`, each key searched after the one
-    /// before; stops at the deepest key found.
-    fn path_line(&self, lines: Range<usize>, path: &str) -> Option<usize> {
-        let mut found = None;
-        for key in path
-            .split('.')
-            .map(|key| key.split('[').next().unwrap_or(key))
-        {
-            match self.key_line(found.unwrap_or(lines.start)..lines.end, key) {
-                Some(line) => found = Some(line),
-                None => break,
-            }
-        }
-        found
-    }
-
-    fn everything(&self) -> Range<usize> {
-        1..self.lines.len() + 1
-    }
-
-    /// The lines of the `index`-th rule of a set: from the `index`-th `- ` item under the
-    /// set's key in YAML to the next, else (JSON, flow style) from the first line with the
-    /// rule's id to the end.
-    fn rule_lines(&self, set: &str, index: usize, id: &str) -> Option<Range<usize>> {
-        let set_line = self
-            .key_line(self.everything(), "rule_sets")
-            .and_then(|line| self.key_line(line..self.lines.len() + 1, set))?;
-        let indent = |line: &str| line.len() - line.trim_start().len();
-        let set_indent = indent(self.lines[set_line - 1]);
-        let block: Vec<(usize, &str)> = self
-            .lines
-            .iter()
-            .enumerate()
-            .skip(set_line)
-            .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
-            .take_while(|(_, line)| indent(line) > set_indent)
-            .map(|(number, line)| (number + 1, *line))
-            .collect();
-        let item_indent = indent(block.first()?.1);
-        let end = block.last()?.0 + 1;
-        let starts: Vec<usize> = block
-            .iter()
-            .filter(|(_, line)| indent(line) == item_indent && line.trim_start().starts_with("- "))
-            .map(|(number, _)| *number)
-            .collect();
-        match starts.get(index) {
-            Some(start) => Some(*start..starts.get(index + 1).copied().unwrap_or(end)),
-            None => self
-                .lines
-                .iter()
-                .position(|line| Self::key_value(line) == Some(("id", id)))
-                .map(|number| number + 1..self.lines.len() + 1),
-        }
-    }
 }

@@ -1,18 +1,19 @@
-//! Reads a rules file's text into its file types. A part of the wrong shape (a number where a
-//! list belongs, a missing `id`) is one more problem with its place, not the end of the
-//! report: the part is set aside and reading goes on, so one `check` names every mistake.
+//! Reads a YAML (or JSON) file's text into its file types. A part of the wrong shape (a
+//! number where a list belongs, a missing `id`) is one more problem with its place, not the
+//! end of the report: the part is set aside and reading goes on, so one report names every
+//! mistake.
 
+use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
-use super::file::RulesFile;
-use crate::diagnostics::{Problem, Segment};
+use super::{Problem, Segment};
 
 /// More repairs than any hand-written file needs; past it the report ends with those found.
 const MAX_REPAIRS: usize = 500;
 
 /// The file as read, with what did not fit its shape.
-pub(super) struct Parsed {
-    pub file: RulesFile,
+pub struct Parsed<T> {
+    pub file: T,
     /// Keys no type has, each as a path from the top of the file.
     pub unknown_keys: Vec<Vec<Segment>>,
     /// Parts that were set aside, each with why.
@@ -21,14 +22,14 @@ pub(super) struct Parsed {
 
 /// A part of the file that does not have the shape its place needs.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Misshapen {
+pub struct Misshapen {
     pub path: Vec<Segment>,
     pub message: String,
 }
 
 /// Reads `source`. Only text that is not YAML at all stops the reading, with its one problem.
-pub(super) fn parse(source: &str) -> Result<Parsed, Vec<Problem>> {
-    // A valid file, what every cold start reads, is read once, straight into its types.
+pub fn parse<T: DeserializeOwned + Default>(source: &str) -> Result<Parsed<T>, Vec<Problem>> {
+    // A valid file (what every cold start reads) is read once, straight into its types.
     let mut unknown_keys = Vec::new();
     let deserializer = serde_yaml::Deserializer::from_str(source);
     let direct = serde_ignored::deserialize(deserializer, |path| {
@@ -48,7 +49,7 @@ pub(super) fn parse(source: &str) -> Result<Parsed, Vec<Problem>> {
         let mut unknown_keys = Vec::new();
         let mut unknown = |path: serde_ignored::Path<'_>| unknown_keys.push(segments(&path));
         let ignoring = serde_ignored::Deserializer::new(&tree, &mut unknown);
-        match serde_path_to_error::deserialize::<_, RulesFile>(ignoring) {
+        match serde_path_to_error::deserialize::<_, T>(ignoring) {
             Ok(file) => {
                 return Ok(Parsed {
                     file,
@@ -64,7 +65,7 @@ pub(super) fn parse(source: &str) -> Result<Parsed, Vec<Problem>> {
             }
         }
     }
-    // Not even the top of the file has the shape of a rules file, or it has more mistakes
+    // Not even the top of the file has the shape it needs, or it has more mistakes
     // than are worth reading on through: report those found, and nothing of what is left.
     let mut misshapen = repairs.misshapen;
     if !misshapen.iter().any(|part| part.path.is_empty()) {
@@ -74,7 +75,7 @@ pub(super) fn parse(source: &str) -> Result<Parsed, Vec<Problem>> {
         });
     }
     Ok(Parsed {
-        file: RulesFile::default(),
+        file: T::default(),
         unknown_keys: Vec::new(),
         misshapen,
     })
@@ -249,75 +250,4 @@ fn from_tracked(path: &serde_path_to_error::Path) -> Vec<Segment> {
             Tracked::Enum { .. } | Tracked::Unknown => None,
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::RuleBook;
-
-    fn report(source: &str) -> Vec<String> {
-        let error = RuleBook::from_source(source, "r.yaml").unwrap_err();
-        error.problems.iter().map(|p| p.display("r.yaml")).collect()
-    }
-
-    #[test]
-    fn a_wrong_type_is_one_problem_and_the_rest_is_still_checked() {
-        let source = "rule_sets:\n  main:\n    - id: a\n      when: {field: attributes.n, greater_than: lots}\n\
-                      \x20   - id: a\n      actions: {set_attributes: {k: [1, 2]}, transfer: {queue_id: q, user_id: u, contact_flow_id: f}}\n";
-        assert_eq!(
-            report(source),
-            [
-                "r.yaml:4: rule `a` in rule set `main`: when.greater_than: invalid type: string \"lots\", expected a number",
-                "r.yaml:5: rule `a` in rule set `main`: id: duplicate rule id `a` in rule set `main`",
-                "r.yaml:6: rule `a` in rule set `main`: actions.set_attributes.k: expected a string, number or boolean",
-                "r.yaml:6: rule `a` in rule set `main`: actions.transfer: a transfer names a `queue_id` or a `user_id`, not both",
-            ],
-            "nothing more about the condition whose operand was set aside"
-        );
-    }
-
-    #[test]
-    fn a_missing_required_key_names_the_rule_by_its_place() {
-        let source = "rule_sets:\n  main:\n    - when: {field: channel, equals: TASK}\n      actions: {retrun: {}}\n\
-                      \x20   - id: b\n      actions: {add_references: {crm: {value: x}}}\n";
-        assert_eq!(
-            report(source),
-            [
-                "r.yaml:3: rule `#1` in rule set `main`: id: missing key `id`",
-                "r.yaml:4: rule `#1` in rule set `main`: actions.retrun: unknown key `retrun`; did you mean `return`?",
-                "r.yaml:6: rule `b` in rule set `main`: actions.add_references.crm.type: missing key `type`",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_part_of_the_wrong_kind_is_reported_once_for_its_shape() {
-        let source = "rule_sets:\n  main:\n    - just a string\n    - id: b\n      when: {field: nme, equals: x}\n";
-        assert_eq!(
-            report(source),
-            [
-                "r.yaml:3: rule `#1` in rule set `main`: invalid type: string \"just a string\", expected a rule: id, description, when, actions, stop, on_missing",
-                "r.yaml:5: rule `b` in rule set `main`: when.field: unknown contact field `nme`; did you mean `name`?",
-            ]
-        );
-        assert_eq!(
-            report("rule_sets: {main: 5, other: [{id: a}]}\nsettings: {block_timeout_seconds: -1}\n"),
-            [
-                "r.yaml:1: rule_sets.main: invalid type: integer `5`, expected a sequence",
-                "r.yaml:2: settings.block_timeout_seconds: invalid value: integer `-1`, expected a whole number",
-            ]
-        );
-        assert_eq!(
-            report("- a list\n"),
-            ["r.yaml: invalid type: sequence, expected a rules file: `settings` and `rule_sets`"]
-        );
-    }
-
-    #[test]
-    fn an_unknown_key_unlike_any_lists_the_known_ones() {
-        assert_eq!(
-            report("rule_sets:\n  main:\n    - id: a\n      actions: {transfer: {queue_id: q, contact_flow_id: f, zzz: 1}}\n"),
-            ["r.yaml:4: rule `a` in rule set `main`: actions.transfer.zzz: unknown key `zzz`; known here: contact_flow_id, queue_id, user_id"]
-        );
-    }
 }
