@@ -18,5 +18,6 @@ pub mod logging;
 pub mod outcome;
 pub mod plan;
 pub mod rules;
+pub mod suite;
 pub mod template;
 pub mod vocabulary;

@@ -1,24 +1,12 @@
 //! The authoring commands, run as a user runs them: the real binary, real files.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod command;
 
+use std::path::PathBuf;
+
+use command::{connect_rules, text};
 use connect_local::fixtures::{event_names, workspace};
 use serde_json::Value;
-
-fn connect_rules(arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_connect-rules"))
-        .args(arguments)
-        .current_dir(workspace())
-        .env_remove("RULES_FILE")
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[test]
 fn check_accepts_the_example_rules() {
@@ -132,7 +120,7 @@ fn invoke_reads_rules_file_from_the_environment_and_exits_1_on_an_error_answer()
         r#"{"Details": {"ContactData": {"ContactId": 7}}}"#,
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_connect-rules"))
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_connect-rules"))
         .args(["invoke", dir.join("bad.json").to_str().unwrap()])
         .current_dir(workspace())
         .env("RULES_FILE", "rules/rules.yaml")

@@ -12,10 +12,18 @@ use connect_rules::rules::RuleBook;
 use serde_json::{json, Value};
 
 const SCHEMA: &str = "schema/rules.schema.json";
+const TEST_SCHEMA: &str = "schema/test.schema.json";
 const NOT_A_KEY: &str = "zz_not_a_key";
 
-/// The validator's report for each document: `(validator, path, message)` per error.
+/// The validator's report for each rules file: `(validator, path, message)` per error.
 fn validate(
+    documents: &BTreeMap<String, String>,
+) -> BTreeMap<String, Vec<(String, String, String)>> {
+    validate_against(SCHEMA, documents)
+}
+
+fn validate_against(
+    schema: &str,
     documents: &BTreeMap<String, String>,
 ) -> BTreeMap<String, Vec<(String, String, String)>> {
     let python = workspace().join(".venv/bin/python");
@@ -30,7 +38,7 @@ fn validate(
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let request = json!({"schema": workspace().join(SCHEMA), "documents": documents});
+    let request = json!({"schema": workspace().join(schema), "documents": documents});
     child
         .stdin
         .take()
@@ -60,8 +68,12 @@ fn shipped_rules_files() -> Vec<PathBuf> {
     for folder in ["rules", "bench"] {
         for entry in std::fs::read_dir(workspace().join(folder)).unwrap() {
             let path = entry.unwrap().path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             let extension = path.extension().and_then(|e| e.to_str());
-            if matches!(extension, Some("yaml" | "yml" | "json")) {
+            if matches!(extension, Some("yaml" | "yml" | "json")) && !name.contains(".test.") {
                 files.push(path);
             }
         }
@@ -74,16 +86,40 @@ fn read(path: &Path) -> String {
 }
 
 #[test]
-fn the_committed_schema_is_the_one_the_code_generates() {
-    let output = Command::new(env!("CARGO_BIN_EXE_connect-rules"))
-        .arg("schema")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
-        read(&workspace().join(SCHEMA)),
-        "{SCHEMA} is stale: cargo run -- schema > {SCHEMA}"
+fn the_committed_schemas_are_the_ones_the_code_generates() {
+    for (arguments, file) in [
+        (&["schema"][..], SCHEMA),
+        (&["schema", "--tests"], TEST_SCHEMA),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_connect-rules"))
+            .args(arguments)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            read(&workspace().join(file)),
+            "{file} is stale: cargo run -- {} > {file}",
+            arguments.join(" ")
+        );
+    }
+}
+
+#[test]
+fn an_independent_validator_accepts_the_example_test_file() {
+    let path = workspace().join("rules/rules.test.yaml");
+    let documents = BTreeMap::from([("tests".to_owned(), read(&path))]);
+    assert_eq!(validate_against(TEST_SCHEMA, &documents)["tests"], []);
+    let wrong = BTreeMap::from([(
+        "wrong".to_owned(),
+        "cases: [{name: a, expcet: {}}]".to_owned(),
+    )]);
+    let errors = &validate_against(TEST_SCHEMA, &wrong)["wrong"];
+    assert!(
+        errors
+            .iter()
+            .any(|(validator, ..)| validator == "additionalProperties"),
+        "{errors:?}"
     );
 }
 

@@ -3,10 +3,30 @@ independent implementation of the specification: reads {"schema": PATH, "documen
 {NAME: YAML_TEXT}} on stdin, prints {NAME: [{"validator", "path", "message"}]} on stdout,
 every error of a document, those found inside `anyOf` branches included."""
 import json
+import re
 import sys
 
 import jsonschema
 import yaml
+
+
+
+class Yaml12Loader(yaml.SafeLoader):
+    """Reads scalars as YAML 1.2 does, like serde_yaml and editors' YAML servers: a date is
+    text, and only true and false are booleans (PyYAML's YAML 1.1 reads `yes` as true)."""
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, pattern)
+        for tag, pattern in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 request = json.load(sys.stdin)
 with open(request["schema"], encoding="utf-8") as file:
@@ -25,7 +45,7 @@ def every(errors):
 
 report = {}
 for name, text in request["documents"].items():
-    document = yaml.safe_load(text)
+    document = yaml.load(text, Loader=Yaml12Loader)
     report[name] = [
         {
             "validator": error.validator,

@@ -30,16 +30,33 @@ fn sorted(value: Value) -> Value {
     }
 }
 
-/// `unknown key `x``, with the known key it is closest to, or all the keys its place takes.
-pub fn unknown_key(schema: &Value, path: &[Segment]) -> String {
+/// A key the file's types do not have, as reported.
+pub struct UnknownKey {
+    /// `unknown key `x``, with the known key it is closest to, or all the keys its place
+    /// takes.
+    pub message: String,
+    /// The path of the key it most likely meant: that key is missing only because of this
+    /// mistake, so what is missing there goes unsaid.
+    pub meant: Option<Vec<Segment>>,
+}
+
+pub fn unknown_key(schema: &Value, path: &[Segment]) -> UnknownKey {
     let Some((Segment::Key(key), parent)) = path.split_last() else {
-        return "unknown key".to_owned();
+        return UnknownKey {
+            message: "unknown key".to_owned(),
+            meant: None,
+        };
     };
     let known = known_keys(schema, parent);
-    match closest(key, &known) {
+    let close = closest(key, &known);
+    let message = match close {
         Some(close) => format!("unknown key `{key}`; did you mean `{close}`?"),
         None if known.is_empty() => format!("unknown key `{key}`"),
         None => format!("unknown key `{key}`; known here: {}", known.join(", ")),
+    };
+    UnknownKey {
+        message,
+        meant: close.map(|close| [parent, &[Segment::Key(close.to_owned())]].concat()),
     }
 }
 

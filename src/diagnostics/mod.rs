@@ -2,11 +2,14 @@
 //! the rules checker and every action's load-time check report through one `Diagnostics`.
 //! It knows the text of the file but nothing of its meaning, so everything can use it.
 
+use std::fmt;
+use std::path::Path;
+
 mod keys;
 mod locator;
 pub mod shape;
 
-pub use keys::{closest, schema_of, unknown_key};
+pub use keys::{closest, schema_of, unknown_key, UnknownKey};
 use locator::Locator;
 
 /// One thing wrong with a rules file, and where.
@@ -51,6 +54,39 @@ impl Problem {
         }
         text.push_str(&self.message);
         text
+    }
+}
+
+/// A file that cannot be used, with every problem found in it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct FileError {
+    pub origin: String,
+    pub problems: Vec<Problem>,
+}
+
+impl FileError {
+    /// The text of the file at `path`, or the one problem that it cannot be read; `what`
+    /// names the file in that message (`the rules file`).
+    pub fn read(path: &Path, what: &str) -> Result<String, FileError> {
+        std::fs::read_to_string(path).map_err(|error| FileError {
+            origin: path.display().to_string(),
+            problems: vec![Problem::whole_file(format!("cannot read {what}: {error}"))],
+        })
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.problems {
+            writeln!(f, "{}", problem.display(&self.origin))?;
+        }
+        let count = self.problems.len();
+        write!(
+            f,
+            "{}: {count} problem{}",
+            self.origin,
+            if count == 1 { "" } else { "s" }
+        )
     }
 }
 

@@ -58,6 +58,17 @@ impl Function {
     /// Runs one event through the pipeline, finishing inside the block's timeout and the
     /// Lambda deadline, whichever comes first.
     pub async fn invoke(&self, payload: Value, lambda_deadline: Option<SystemTime>) -> Invocation {
+        self.invoke_at(payload, lambda_deadline, SystemTime::now())
+            .await
+    }
+
+    /// `invoke`, with the rules seeing `now` as the time (a test case's moment).
+    pub async fn invoke_at(
+        &self,
+        payload: Value,
+        lambda_deadline: Option<SystemTime>,
+        now: SystemTime,
+    ) -> Invocation {
         let started = Instant::now();
         let deadline = self.deadline(started, lambda_deadline);
         let contact_id = payload
@@ -65,7 +76,7 @@ impl Function {
             .and_then(Value::as_str)
             .unwrap_or("unknown")
             .to_owned();
-        let plan = match self.plan(payload) {
+        let plan = match self.plan(payload, now) {
             Ok(plan) => plan,
             Err(error) => {
                 tracing::warn!(
@@ -105,9 +116,9 @@ impl Function {
         }
     }
 
-    fn plan(&self, payload: Value) -> Result<Plan, InvocationError> {
+    fn plan(&self, payload: Value, now: SystemTime) -> Result<Plan, InvocationError> {
         let event = FlowEvent::from_value(payload)?;
-        let contact = Contact::new(event, SystemTime::now());
+        let contact = Contact::new(event, now);
         Ok(plan::plan(&self.book, &contact)?)
     }
 

@@ -22,11 +22,14 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
     };
     let file = parsed.file;
     for part in parsed.misshapen {
-        checker.report(&file, &part.path, part.message);
+        checker.report(&file, &part.path, Some(part.message));
     }
     for path in parsed.unknown_keys {
-        let message = unknown_key(schema::schema(), &path);
-        checker.report(&file, &path, message);
+        let unknown = unknown_key(schema::schema(), &path);
+        checker.report(&file, &path, Some(unknown.message));
+        if let Some(meant) = unknown.meant {
+            checker.report(&file, &meant, None);
+        }
     }
     let book = checker.book(file);
     let problems = checker.diagnostics.into_problems();
@@ -50,9 +53,10 @@ impl Checker<'_> {
         self.diagnostics.rule(*rule).problem(field, message);
     }
 
-    /// Reports a part of the wrong shape or an unknown key, at a path from the top of the
-    /// file, under its rule when it is in one; what overlaps it is not reported again.
-    fn report(&mut self, file: &RulesFile, path: &[Segment], message: String) {
+    /// Reports a part of the wrong shape or an unknown key (with no `message`, the key an
+    /// unknown one meant), at a path from the top of the file, under its rule when it is in
+    /// one; what overlaps it is not reported again.
+    fn report(&mut self, file: &RulesFile, path: &[Segment], message: Option<String>) {
         if let [Segment::Key(root), Segment::Key(set), Segment::Index(index), rest @ ..] = path {
             if root == "rule_sets" {
                 if let Some(rule) = file.rule_sets.get(set).and_then(|rules| rules.get(*index)) {
@@ -62,14 +66,18 @@ impl Checker<'_> {
                         id: &rule.id.0,
                     };
                     let field = join(rest);
-                    self.at(&at, &field, message);
+                    if let Some(message) = message {
+                        self.at(&at, &field, message);
+                    }
                     self.diagnostics.reported(Some(&at), &field);
                     return;
                 }
             }
         }
         let field = join(path);
-        self.top(&field, message);
+        if let Some(message) = message {
+            self.top(&field, message);
+        }
         self.diagnostics.reported(None, &field);
     }
 

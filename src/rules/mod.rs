@@ -8,12 +8,11 @@ pub mod schema;
 mod shape_tests;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
 pub use crate::actions::OnMissing;
-pub use crate::diagnostics::Problem;
+pub use crate::diagnostics::{FileError, Problem};
 pub use condition::{Comparison, Condition, Test};
 
 use crate::actions::{Actions, RuleContext};
@@ -66,37 +65,12 @@ impl Rule {
 }
 
 /// A rules file that cannot be used, with every problem found in it.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub struct RulesError {
-    pub origin: String,
-    pub problems: Vec<Problem>,
-}
-
-impl fmt::Display for RulesError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for problem in &self.problems {
-            writeln!(f, "{}", problem.display(&self.origin))?;
-        }
-        let count = self.problems.len();
-        write!(
-            f,
-            "{}: {count} problem{}",
-            self.origin,
-            if count == 1 { "" } else { "s" }
-        )
-    }
-}
+pub type RulesError = FileError;
 
 impl RuleBook {
     pub fn load(path: &Path) -> Result<RuleBook, RulesError> {
-        let origin = path.display().to_string();
-        let source = std::fs::read_to_string(path).map_err(|error| RulesError {
-            origin: origin.clone(),
-            problems: vec![Problem::whole_file(format!(
-                "cannot read the rules file: {error}"
-            ))],
-        })?;
-        Self::from_source(&source, &origin)
+        let source = FileError::read(path, "the rules file")?;
+        Self::from_source(&source, &path.display().to_string())
     }
 
     /// Checks YAML or JSON text; `origin` names it in messages.

@@ -1,5 +1,7 @@
-//! The authoring tool, in the same binary: check a rules file, or run an event through it
-//! offline and see every call it would make.
+//! The authoring tool, in the same binary: check a rules file, run an event through it
+//! offline and see every call it would make, run test files, print the schemas.
+
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,13 +24,19 @@ usage:
       Evaluate a flow event offline and print the plan (every Connect call, with its
       parameters) and the answer the flow would get. Connect is called only with --execute.
       The rules file defaults to $RULES_FILE, else rules.yaml.
-  connect-rules schema
-      Print the JSON Schema of rules files (committed as schema/rules.schema.json), for
-      editors: `# yaml-language-server: $schema=PATH` at the top of a rules file.
+  connect-rules test [--rules RULES_FILE] [TEST_FILE...]
+      Run test files offline: one line per case, the differences of a failing one, and
+      `N passed, N failed`; exit 1 on any failure. Without TEST_FILE, the *.test.yaml files
+      beside the rules file. A test file's `rules:` names its rules file; --rules overrides.
+  connect-rules schema [--tests]
+      Print the JSON Schema of rules files (committed as schema/rules.schema.json), or of
+      test files (schema/test.schema.json), for editors:
+      `# yaml-language-server: $schema=PATH` at the top of the file.
 
 Started by Lambda (AWS_LAMBDA_RUNTIME_API set, no arguments) it serves invocations.";
 
-/// Exit codes: 0 success, 1 invalid rules or an answer with status=error, 2 bad usage.
+/// Exit codes: 0 success, 1 invalid rules, an answer with status=error or a failed test,
+/// 2 bad usage.
 pub async fn run(arguments: &[String]) -> ExitCode {
     let words: Vec<&str> = arguments.iter().map(String::as_str).collect();
     match words.as_slice() {
@@ -37,8 +45,16 @@ pub async fn run(arguments: &[String]) -> ExitCode {
             Some((rules, execute)) => invoke(Path::new(event), &rules, execute).await,
             None => usage(),
         },
+        ["test", options @ ..] => match test::Request::parse(options) {
+            Some(request) => test::run(request).await,
+            None => usage(),
+        },
         ["schema"] => {
             println!("{:#}", rules::schema::schema());
+            ExitCode::SUCCESS
+        }
+        ["schema", "--tests"] => {
+            println!("{:#}", crate::suite::schema());
             ExitCode::SUCCESS
         }
         ["help" | "--help" | "-h"] => {
