@@ -5,6 +5,7 @@ mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::SystemTime;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -13,6 +14,7 @@ use crate::answer::{Answer, Status};
 use crate::execute::Connect;
 use crate::function::Function;
 use crate::lambda::rules_path;
+use crate::moment::moment;
 use crate::plan::Plan;
 use crate::rules::{self, RuleBook};
 
@@ -20,10 +22,14 @@ const USAGE: &str = "\
 usage:
   connect-rules check RULES_FILE
       Check a rules file; print every problem with its location.
-  connect-rules invoke EVENT_FILE [--rules RULES_FILE] [--execute]
+  connect-rules invoke EVENT_FILE [--rules RULES_FILE] [--execute] [--at TIME]
       Evaluate a flow event offline and print the plan (every Connect call, with its
       parameters) and the answer the flow would get. Connect is called only with --execute.
-      The rules file defaults to $RULES_FILE, else rules.yaml.
+      The rules file defaults to $RULES_FILE, else rules.yaml; the time to now (--at takes
+      RFC 3339: 2026-03-30T09:00:00Z, or with a zone: 2026-03-30T09:00:00[Europe/Paris]).
+  connect-rules explain EVENT_FILE [--rules RULES_FILE] [--at TIME] [--json]
+      For the rule set the event chooses, every rule in order: matched or not, and for one
+      that did not, the tests that decided it with the event's values.
   connect-rules test [--rules RULES_FILE] [TEST_FILE...]
       Run test files offline: one line per case, the differences of a failing one, and
       `N passed, N failed`; exit 1 on any failure. Without TEST_FILE, the *.test.yaml files
@@ -41,8 +47,12 @@ pub async fn run(arguments: &[String]) -> ExitCode {
     let words: Vec<&str> = arguments.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["check", rules] => check(Path::new(rules)),
-        ["invoke", event, options @ ..] => match invoke_options(options) {
-            Some((rules, execute)) => invoke(Path::new(event), &rules, execute).await,
+        ["invoke", event, rest @ ..] => match Options::parse(rest, &["--execute", "--at"]) {
+            Some(options) => invoke(Path::new(event), options).await,
+            None => usage(),
+        },
+        ["explain", event, rest @ ..] => match Options::parse(rest, &["--at", "--json"]) {
+            Some(options) => explain(Path::new(event), options),
             None => usage(),
         },
         ["test", options @ ..] => match test::Request::parse(options) {
@@ -70,18 +80,54 @@ fn usage() -> ExitCode {
     ExitCode::from(2)
 }
 
-fn invoke_options(options: &[&str]) -> Option<(PathBuf, bool)> {
-    let mut rules = None;
-    let mut execute = false;
-    let mut rest = options.iter();
-    while let Some(option) = rest.next() {
-        match *option {
-            "--rules" => rules = Some(PathBuf::from(rest.next()?)),
-            "--execute" => execute = true,
-            _ => return None,
+/// The options of `invoke` and `explain`: `--rules FILE` and those `allowed`.
+#[derive(Default)]
+struct Options {
+    rules: Option<PathBuf>,
+    execute: bool,
+    at: Option<String>,
+    json: bool,
+}
+
+impl Options {
+    fn parse(words: &[&str], allowed: &[&str]) -> Option<Options> {
+        let mut options = Options::default();
+        let mut rest = words.iter();
+        while let Some(&word) = rest.next() {
+            match word {
+                "--rules" => options.rules = Some(PathBuf::from(rest.next()?)),
+                _ if !allowed.contains(&word) => return None,
+                "--execute" => options.execute = true,
+                "--at" => options.at = Some((*rest.next()?).to_owned()),
+                "--json" => options.json = true,
+                _ => return None,
+            }
         }
+        Some(options)
     }
-    Some((rules.unwrap_or_else(rules_path), execute))
+
+    /// The rules file, the event and the moment they are read at; what is wrong with
+    /// them is printed.
+    fn read(&self, event: &Path) -> Option<(RuleBook, Value, SystemTime)> {
+        let rules = self.rules.clone().unwrap_or_else(rules_path);
+        let book = RuleBook::load(&rules)
+            .map_err(|error| eprintln!("{error}"))
+            .ok()?;
+        let payload = std::fs::read(event)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                serde_json::from_slice::<Value>(&bytes).map_err(|e| format!("not JSON: {e}"))
+            })
+            .map_err(|message| eprintln!("{}: {message}", event.display()))
+            .ok()?;
+        let at = match &self.at {
+            Some(text) => moment(text)
+                .map_err(|message| eprintln!("--at: {message}"))
+                .ok()?,
+            None => SystemTime::now(),
+        };
+        Some((book, payload, at))
+    }
 }
 
 fn check(path: &Path) -> ExitCode {
@@ -109,26 +155,11 @@ struct Report<'a> {
     answer: &'a Answer,
 }
 
-async fn invoke(event: &Path, rules: &Path, execute: bool) -> ExitCode {
-    let book = match RuleBook::load(rules) {
-        Ok(book) => book,
-        Err(error) => {
-            eprintln!("{error}");
-            return ExitCode::FAILURE;
-        }
+async fn invoke(event: &Path, options: Options) -> ExitCode {
+    let Some((book, payload, at)) = options.read(event) else {
+        return ExitCode::FAILURE;
     };
-    let payload = match std::fs::read(event)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| {
-            serde_json::from_slice::<Value>(&bytes).map_err(|e| format!("not JSON: {e}"))
-        }) {
-        Ok(payload) => payload,
-        Err(message) => {
-            eprintln!("{}: {message}", event.display());
-            return ExitCode::FAILURE;
-        }
-    };
-    let connect = if execute {
+    let connect = if options.execute {
         crate::logging::init(std::io::stderr);
         let client = Connect::client(Connect::environment()).await;
         Some(Connect::new(client, book.settings.block_timeout))
@@ -136,7 +167,7 @@ async fn invoke(event: &Path, rules: &Path, execute: bool) -> ExitCode {
         None
     };
     let function = Function::new(book, connect);
-    let invocation = function.invoke(payload, None).await;
+    let invocation = function.invoke_at(payload, None, at).await;
     let report = Report {
         plan: invocation.plan.as_ref(),
         answer: &invocation.answer,
@@ -153,4 +184,23 @@ async fn invoke(event: &Path, rules: &Path, execute: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn explain(event: &Path, options: Options) -> ExitCode {
+    let Some((book, payload, at)) = options.read(event) else {
+        return ExitCode::FAILURE;
+    };
+    let explanation = crate::explain::explain(&book, payload, at);
+    if options.json {
+        match serde_json::to_string_pretty(&explanation) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("cannot print the explanation: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!("{explanation}");
+    }
+    ExitCode::SUCCESS
 }

@@ -84,7 +84,8 @@ pub fn plan(book: &RuleBook, contact: &Contact) -> Result<Plan, PlanError> {
     })
 }
 
-fn choose_rule_set<'b>(
+/// The rule set the block's parameter names, else the file's default, and its rules.
+pub fn choose_rule_set<'b>(
     book: &'b RuleBook,
     contact: &Contact,
 ) -> Result<(&'b str, &'b [Rule]), PlanError> {

@@ -65,7 +65,7 @@ impl Condition {
 
 impl Test {
     /// A missing value fails every test but `not_equals` and `exists: false`.
-    fn holds(&self, value: Option<&str>, ignore_case: bool) -> bool {
+    pub(super) fn holds(&self, value: Option<&str>, ignore_case: bool) -> bool {
         let same = |a: &str, b: &str| {
             if ignore_case {
                 a.eq_ignore_ascii_case(b)

@@ -6,6 +6,7 @@ mod file;
 pub mod schema;
 #[cfg(test)]
 mod shape_tests;
+pub mod why;
 
 use std::collections::BTreeMap;
 use std::path::Path;
