@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::calendar::{Calendar, Part, Zone, PARTS};
 use crate::diagnostics::closest;
 use crate::event::{ContactData, FlowEvent};
 
@@ -35,6 +36,12 @@ pub enum Field {
     Reference(String),
     EpochSeconds,
     EpochMillis,
+    /// A part of the local time: in the condition's `zone` when it names one, else in the
+    /// rules file's `time_zone`.
+    Local {
+        part: Part,
+        zone: Option<Zone>,
+    },
 }
 
 const NAMED_FIELDS: [(&str, Field); 20] = [
@@ -69,15 +76,19 @@ pub struct UnknownField(pub String);
 /// The field a misspelt name most likely meant, else every field there is.
 fn hint(name: &str) -> String {
     let key = name.split_once('.').map_or("KEY", |(_, key)| key);
-    let candidates: Vec<String> = NAMED_FIELDS
+    let named: Vec<&str> = NAMED_FIELDS
         .iter()
-        .map(|(known, _)| (*known).to_owned())
+        .map(|(known, _)| *known)
+        .chain(PARTS.iter().map(|(known, _)| *known))
+        .collect();
+    let candidates: Vec<String> = named
+        .iter()
+        .map(|known| (*known).to_owned())
         .chain(KEYED_FIELDS.iter().map(|prefix| format!("{prefix}{key}")))
         .collect();
     if let Some(close) = closest(name, &candidates) {
         return format!("did you mean `{close}`?");
     }
-    let named: Vec<&str> = NAMED_FIELDS.iter().map(|(known, _)| *known).collect();
     format!(
         "known fields are {}, and attributes.KEY, parameters.KEY, references.NAME",
         named.join(", ")
@@ -90,6 +101,12 @@ impl FromStr for Field {
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         if let Some((_, field)) = NAMED_FIELDS.iter().find(|(known, _)| *known == name) {
             return Ok(field.clone());
+        }
+        if let Some((_, part)) = PARTS.iter().find(|(known, _)| *known == name) {
+            return Ok(Field::Local {
+                part: *part,
+                zone: None,
+            });
         }
         let keyed = |prefix: &str| name.strip_prefix(prefix).filter(|key| !key.is_empty());
         if let Some(key) = keyed(KEYED_FIELDS[0]) {
@@ -110,6 +127,7 @@ impl fmt::Display for Field {
             Field::Attribute(key) => write!(f, "{}{key}", KEYED_FIELDS[0]),
             Field::Parameter(key) => write!(f, "{}{key}", KEYED_FIELDS[1]),
             Field::Reference(key) => write!(f, "{}{key}", KEYED_FIELDS[2]),
+            Field::Local { part, .. } => write!(f, "{part}"),
             named => {
                 let (name, _) = NAMED_FIELDS
                     .iter()
@@ -128,6 +146,7 @@ pub struct Contact {
     pub parameters: BTreeMap<String, String>,
     pub instance_id: String,
     now: SystemTime,
+    calendar: Calendar,
 }
 
 impl Contact {
@@ -139,7 +158,18 @@ impl Contact {
             parameters: event.details.parameters,
             instance_id,
             now,
+            calendar: Calendar::default(),
         }
+    }
+
+    /// The contact with local time read in the rules file's zone and holidays.
+    pub fn in_calendar(self, calendar: Calendar) -> Self {
+        Contact { calendar, ..self }
+    }
+
+    /// The moment rules see as now.
+    pub fn now(&self) -> SystemTime {
+        self.now
     }
 
     /// The contact whose attributes UpdateContactAttributes writes.
@@ -198,6 +228,11 @@ impl Contact {
             }
             Field::EpochSeconds => Some(Cow::Owned(self.since_epoch().as_secs().to_string())),
             Field::EpochMillis => Some(Cow::Owned(self.since_epoch().as_millis().to_string())),
+            Field::Local { part, zone } => Some(Cow::Owned(self.calendar.read(
+                *part,
+                self.now,
+                zone.as_ref(),
+            ))),
         };
         value.filter(|text| !text.is_empty())
     }

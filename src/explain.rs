@@ -82,7 +82,7 @@ pub fn explain(book: &RuleBook, payload: Value, now: SystemTime) -> Explanation 
             return explanation;
         }
     };
-    let contact = Contact::new(event, now);
+    let contact = Contact::new(event, now).in_calendar(book.settings.calendar.clone());
     let (rule_set, rules) = match plan::choose_rule_set(book, &contact) {
         Ok(chosen) => chosen,
         Err(error) => {

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod answer;
+pub mod calendar;
 pub mod calls;
 pub mod cli;
 pub mod contact;

@@ -14,7 +14,7 @@ fn check_accepts_the_example_rules() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stdout),
-        "rules/rules.yaml: ok: 4 rule sets, 10 rules\n"
+        "rules/rules.yaml: ok: 5 rule sets, 13 rules\n"
     );
 }
 

@@ -54,8 +54,9 @@ fn a_wrong_expectation_prints_each_difference_and_fails() {
          \x20         matched: expected [escalated-email, invoice-email], got [invoice-email]\n\
          \x20         calls.StartTaskContact:case-review: expected {\"TaskTemplateId\":\"t-1\"}, got nothing\n\
          \x20         calls.TransferContact.QueueId: expected \"q-overnight\", got \"2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182\"\n\
-         rules/rules.yaml: rules no case matched: email/escalated-email, inbound/spanish, inbound/billing-chat, \
-         inbound/everyone, queue/tier-priority, queue/callback-requested, tasks/urgent-refund, tasks/regional-task\n\
+         rules/rules.yaml: rules no case matched: email/escalated-email, hours/holiday, hours/business-hours, \
+         hours/closed, inbound/spanish, inbound/billing-chat, inbound/everyone, queue/tier-priority, \
+         queue/callback-requested, tasks/urgent-refund, tasks/regional-task\n\
          1 passed, 1 failed\n"
     );
 }

@@ -118,7 +118,7 @@ impl Function {
 
     fn plan(&self, payload: Value, now: SystemTime) -> Result<Plan, InvocationError> {
         let event = FlowEvent::from_value(payload)?;
-        let contact = Contact::new(event, now);
+        let contact = Contact::new(event, now).in_calendar(self.book.settings.calendar.clone());
         Ok(plan::plan(&self.book, &contact)?)
     }
 

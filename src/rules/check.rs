@@ -2,13 +2,15 @@
 //! of stopping at the first. Each action checks itself (`actions`); this checks the file's
 //! settings, its rules and their conditions, and what holds across the rules of a set.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::file::{RuleFile, RulesFile, SettingsFile};
 use super::{condition, schema};
 use super::{OnError, OnMissing, Rule, RuleBook, Settings};
 use crate::actions::Actions;
+use crate::calendar::{self, Calendar, Zone};
 use crate::diagnostics::{join, shape, unknown_key, Diagnostics, Problem, RuleAt, Segment};
 use crate::limits;
 
@@ -213,6 +215,31 @@ impl Checker<'_> {
             block_timeout: Duration::from_secs(seconds),
             rule_set_parameter,
             default_rule_set,
+            calendar: self.calendar(file.time_zone, file.holidays),
+        }
+    }
+
+    fn calendar(&mut self, zone: Option<String>, holidays: Option<Vec<String>>) -> Calendar {
+        let zone = match zone.map(|name| Zone::named(&name)) {
+            None => Zone::utc(),
+            Some(Ok(zone)) => zone,
+            Some(Err(message)) => {
+                self.top("settings.time_zone", message);
+                Zone::utc()
+            }
+        };
+        let mut dates = BTreeSet::new();
+        for (index, text) in holidays.into_iter().flatten().enumerate() {
+            match calendar::date(&text) {
+                Ok(date) => {
+                    dates.insert(date);
+                }
+                Err(message) => self.top(&format!("settings.holidays[{index}]"), message),
+            }
+        }
+        Calendar {
+            zone,
+            holidays: Arc::new(dates),
         }
     }
 

@@ -1,9 +1,13 @@
 //! Conditions: checking them as written, and evaluating them against a contact (pure, no I/O).
 
+use std::time::SystemTime;
+
 use regex::{Regex, RegexBuilder};
 
 use super::file::ConditionFile;
-use crate::contact::{Contact, Field};
+use super::time;
+use crate::calendar;
+use crate::contact::{Contact, Field, UnknownField};
 use crate::diagnostics::{Diagnostics, RuleAt};
 use crate::template::Text;
 
@@ -35,6 +39,37 @@ pub enum Test {
     /// Compiled at load; with `ignore_case` it was compiled case-insensitive.
     Matches(Regex),
     Compare(Comparison, f64),
+    /// A local time or date within a span (`rules::time`).
+    Between(Span),
+    /// An epoch value older (or newer) than so many seconds before now.
+    Age {
+        older: bool,
+        seconds: i64,
+    },
+}
+
+/// From `from` to `to`, compared as text (`HH:MM`, `YYYY-MM-DD`), across midnight when `to`
+/// comes first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub from: String,
+    pub to: String,
+    pub end_included: bool,
+}
+
+impl Span {
+    fn holds(&self, value: &str) -> bool {
+        let before_end = if self.end_included {
+            value <= self.to.as_str()
+        } else {
+            value < self.to.as_str()
+        };
+        if self.from <= self.to {
+            self.from.as_str() <= value && before_end
+        } else {
+            self.from.as_str() <= value || before_end
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +92,7 @@ impl Condition {
                 ignore_case,
             } => {
                 let value = contact.get(field);
-                test.holds(value.as_deref(), *ignore_case)
+                test.holds(value.as_deref(), *ignore_case, contact.now())
             }
         }
     }
@@ -65,7 +100,7 @@ impl Condition {
 
 impl Test {
     /// A missing value fails every test but `not_equals` and `exists: false`.
-    pub(super) fn holds(&self, value: Option<&str>, ignore_case: bool) -> bool {
+    pub(super) fn holds(&self, value: Option<&str>, ignore_case: bool, now: SystemTime) -> bool {
         let same = |a: &str, b: &str| {
             if ignore_case {
                 a.eq_ignore_ascii_case(b)
@@ -99,6 +134,15 @@ impl Test {
                 },
                 _ => false,
             },
+            (Test::Between(span), Some(value)) => span.holds(value),
+            (Test::Age { older, seconds }, Some(value)) => calendar::age_seconds(value, now)
+                .is_some_and(|age| {
+                    if *older {
+                        age > *seconds
+                    } else {
+                        age < *seconds
+                    }
+                }),
         }
     }
 }
@@ -173,6 +217,17 @@ pub(super) fn check(
             tests.push((name, Some(Test::Compare(comparison, bound))));
         }
     }
+    let mut problem = |name: &str, message: String| {
+        diagnostics
+            .rule(*at)
+            .problem(&format!("{path}.{name}"), message)
+    };
+    tests.extend(time::tests(
+        file.between,
+        file.older_than,
+        file.newer_than,
+        &mut problem,
+    ));
 
     let forms = [
         file.all.is_some(),
@@ -188,12 +243,21 @@ pub(super) fn check(
         return None;
     }
     if let Some(field) = file.field {
-        let field = match field.parse() {
-            Ok(field) => Some(field),
-            Err(error) => {
+        let field = match field
+            .parse()
+            .map_err(|error: UnknownField| error.to_string())
+        {
+            Ok(field) => time::in_zone(field, file.zone.as_deref())
+                .map_err(|message| {
+                    diagnostics
+                        .rule(*at)
+                        .problem(&format!("{path}.zone"), message)
+                })
+                .ok(),
+            Err(message) => {
                 diagnostics
                     .rule(*at)
-                    .problem(&format!("{path}.field"), format!("{error}"));
+                    .problem(&format!("{path}.field"), message);
                 None
             }
         };
@@ -211,22 +275,31 @@ pub(super) fn check(
                 path,
                 format!(
                     "a field test needs exactly one operator (equals, not_equals, one_of, exists, prefix, \
-                     suffix, contains, matches, greater_than, at_least, less_than, at_most); found {found}"
+                     suffix, contains, matches, greater_than, at_least, less_than, at_most, between, \
+                     older_than, newer_than); found {found}"
                 ),
             );
             return None;
         }
-        let (_, test) = tests.pop()?;
+        let (name, test) = tests.pop()?;
+        let field = field?;
+        let test = time::fit(&field, test?)
+            .map_err(|message| {
+                diagnostics
+                    .rule(*at)
+                    .problem(&format!("{path}.{name}"), message)
+            })
+            .ok()?;
         return Some(Condition::Test {
-            field: field?,
-            test: test?,
+            field,
+            test,
             ignore_case,
         });
     }
-    if !tests.is_empty() || ignore_case {
+    if !tests.is_empty() || ignore_case || file.zone.is_some() {
         diagnostics.rule(*at).problem(
             path,
-            "operators and `ignore_case` go with `field`, not with `all`, `any` or `not`",
+            "operators, `ignore_case` and `zone` go with `field`, not with `all`, `any` or `not`",
         );
     }
     if let Some(inner) = file.not {

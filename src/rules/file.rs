@@ -38,6 +38,11 @@ pub struct SettingsFile {
     pub rule_set_parameter: Option<String>,
     /// The rule set used when the parameter is absent; a file with one rule set needs none.
     pub default_rule_set: Option<String>,
+    /// The IANA time zone `now.time`, `now.date`, `now.weekday` and `now.holiday` are read
+    /// in (default UTC): `Europe/Paris`, `America/New_York`.
+    pub time_zone: Option<String>,
+    /// Dates that are holidays in that zone (`2026-12-25`): `now.holiday` is true on them.
+    pub holidays: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -98,6 +103,17 @@ pub struct ConditionFile {
     pub less_than: Option<f64>,
     /// The field is a number at most this.
     pub at_most: Option<f64>,
+    /// A local-time field (now.time, now.date) is within the two values: a time window
+    /// `["08:30", "18:00"]` (the end excluded; `["22:00", "06:00"]` crosses midnight), or
+    /// dates `["2026-12-24", "2026-12-31"]` (both included).
+    pub between: Option<Vec<Text>>,
+    /// The field is an epoch time (seconds, or milliseconds) older than this: `48h`,
+    /// `30m`, `2d`, `90s`.
+    pub older_than: Option<Text>,
+    /// The field is an epoch time newer than this.
+    pub newer_than: Option<Text>,
+    /// The IANA time zone a local-time field is read in, instead of the file's time_zone.
+    pub zone: Option<String>,
     /// Text tests ignore case.
     #[serde(default)]
     pub ignore_case: bool,

@@ -6,6 +6,9 @@ mod file;
 pub mod schema;
 #[cfg(test)]
 mod shape_tests;
+mod time;
+#[cfg(test)]
+mod time_tests;
 pub mod why;
 
 use std::collections::BTreeMap;
@@ -17,6 +20,7 @@ pub use crate::diagnostics::{FileError, Problem};
 pub use condition::{Comparison, Condition, Test};
 
 use crate::actions::{Actions, RuleContext};
+use crate::calendar::Calendar;
 
 /// A checked rules file: every rule set, ready to evaluate.
 #[derive(Debug, Clone)]
@@ -33,6 +37,8 @@ pub struct Settings {
     /// The block parameter that names the rule set to use.
     pub rule_set_parameter: String,
     pub default_rule_set: Option<String>,
+    /// The zone local time is read in, and its holidays.
+    pub calendar: Calendar,
 }
 
 /// What the flow gets when something fails.
@@ -113,7 +119,7 @@ mod tests {
     #[test]
     fn the_example_rules_file_is_valid() {
         let book = RuleBook::load(&connect_local::fixtures::example_rules()).unwrap();
-        assert_eq!(book.rule_sets.len(), 4);
+        assert_eq!(book.rule_sets.len(), 5);
         assert_eq!(book.settings.default_rule_set.as_deref(), Some("inbound"));
         assert_eq!(book.settings.block_timeout, Duration::from_secs(3));
     }
@@ -265,7 +271,7 @@ mod tests {
             one_problem(&two),
             "r.yaml:4: rule `a` in rule set `main`: when: a field test needs exactly one operator (equals, \
              not_equals, one_of, exists, prefix, suffix, contains, matches, greater_than, at_least, less_than, \
-             at_most); found `equals` and `prefix`"
+             at_most, between, older_than, newer_than); found `equals` and `prefix`"
         );
         let mixed = rule(
             "- id: a\n  when:\n    field: name\n    any:\n      - {field: name, exists: true}\n",

@@ -38,7 +38,7 @@ fn decide(condition: &Condition, contact: &Contact, negated: bool) -> (bool, Vec
             ignore_case,
         } => {
             let value = contact.get(field).map(|value| value.into_owned());
-            let held = test.holds(value.as_deref(), *ignore_case);
+            let held = test.holds(value.as_deref(), *ignore_case, contact.now());
             let (operator, operand) = written(test);
             let decision = Decision {
                 field: field.to_string(),
@@ -101,6 +101,11 @@ fn written(test: &Test) -> (&'static str, String) {
                 Comparison::AtMost => "at_most",
             };
             (operator, bound.to_string())
+        }
+        Test::Between(span) => ("between", format!("[{:?}, {:?}]", span.from, span.to)),
+        Test::Age { older, seconds } => {
+            let operator = if *older { "older_than" } else { "newer_than" };
+            (operator, format!("{seconds}s"))
         }
     }
 }
