@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{Action, ActionError, Draft, RuleContext};
+use super::{Action, ActionError, At, Draft, RuleContext};
 use crate::calls::{AttributesCall, Call};
 use crate::diagnostics::RuleScope;
 use crate::limits;
@@ -64,8 +64,7 @@ pub(super) fn render_values(
 ) -> Result<BTreeMap<String, String>, ActionError> {
     let mut rendered = BTreeMap::new();
     for (key, template) in values {
-        let key_path = format!("{path}.{key}");
-        if let Some(value) = draft.render(rule, &key_path, template, Encoding::Plain)? {
+        if let Some(value) = draft.render(rule, At::key(path, key), template, Encoding::Plain)? {
             rendered.insert(key.clone(), value);
         }
     }

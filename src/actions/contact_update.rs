@@ -5,7 +5,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Action, ActionError, Draft, RuleContext};
+use super::{Action, ActionError, At, Draft, RuleContext};
 use crate::diagnostics::RuleScope;
 use crate::limits::{self, Length};
 use crate::template::{Template, Text};
@@ -51,13 +51,17 @@ pub(super) fn check(file: File, scope: &mut RuleScope<'_, '_>) -> Option<Arc<dyn
 impl Action for UpdateContact {
     fn render(&self, rule: &RuleContext<'_>, draft: &mut Draft<'_>) -> Result<(), ActionError> {
         if let Some(template) = &self.name {
-            if let Some(name) = draft.render_within(rule, NAME, template, limits::CONTACT_NAME)? {
+            if let Some(name) =
+                draft.render_within(rule, At::path(NAME), template, limits::CONTACT_NAME)?
+            {
                 draft.contact_update().name = Some(name);
             }
         }
         if let Some(template) = &self.description {
             let length = limits::CONTACT_DESCRIPTION;
-            if let Some(text) = draft.render_within(rule, DESCRIPTION, template, length)? {
+            if let Some(text) =
+                draft.render_within(rule, At::path(DESCRIPTION), template, length)?
+            {
                 draft.contact_update().description = Some(text);
             }
         }

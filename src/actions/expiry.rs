@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::{Action, ActionError, AnswerKey, Draft, RuleContext, TASK_AND_EMAIL};
+use super::{Action, ActionError, AnswerKey, At, Draft, RuleContext, TASK_AND_EMAIL};
 use crate::diagnostics::RuleScope;
 use crate::limits;
 use crate::template::{Encoding, Template, Text};
@@ -42,7 +42,7 @@ impl Action for ContactExpiry {
             );
             return Ok(());
         }
-        let Some(value) = draft.render(rule, PATH, &self.0, Encoding::Plain)? else {
+        let Some(value) = draft.render(rule, At::path(PATH), &self.0, Encoding::Plain)? else {
             return Ok(());
         };
         let minutes = limits::check_expiry_minutes(&value)

@@ -116,6 +116,37 @@ impl Actions {
     }
 }
 
+/// Where a value sits in a rule (`actions.set_attributes` and its key), written out only
+/// when a message or a skipped value needs it: rendering a matched rule formats no paths.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct At<'a> {
+    path: &'a str,
+    key: Option<&'a str>,
+}
+
+impl<'a> At<'a> {
+    pub(super) fn path(path: &'a str) -> Self {
+        At { path, key: None }
+    }
+
+    pub(super) fn key(path: &'a str, key: &'a str) -> Self {
+        At {
+            path,
+            key: Some(key),
+        }
+    }
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.path)?;
+        match self.key {
+            Some(key) => write!(f, ".{key}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What a template does when a field it reads is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnMissing {
@@ -246,20 +277,20 @@ impl<'c> Draft<'c> {
     fn render(
         &mut self,
         rule: &RuleContext<'_>,
-        path: &str,
+        at: At<'_>,
         template: &Template,
         encoding: Encoding,
     ) -> Result<Option<String>, ActionError> {
         match template.render(self.contact, encoding) {
             Ok(value) => Ok(Some(value)),
             Err(missing) if rule.on_missing == OnMissing::Skip => {
-                self.skipped.push(format!("{}.{path}", rule.id));
-                tracing::debug!(rule = rule.id, path, %missing, "value skipped");
+                self.skipped.push(format!("{}.{at}", rule.id));
+                tracing::debug!(rule = rule.id, path = %at, %missing, "value skipped");
                 Ok(None)
             }
             Err(missing) => Err(ActionError::MissingValue {
                 rule: rule.id.to_owned(),
-                path: path.to_owned(),
+                path: at.to_string(),
                 missing,
             }),
         }
@@ -269,16 +300,16 @@ impl<'c> Draft<'c> {
     fn render_within(
         &mut self,
         rule: &RuleContext<'_>,
-        path: &str,
+        at: At<'_>,
         template: &Template,
         length: Length,
     ) -> Result<Option<String>, ActionError> {
-        let Some(value) = self.render(rule, path, template, Encoding::Plain)? else {
+        let Some(value) = self.render(rule, at, template, Encoding::Plain)? else {
             return Ok(None);
         };
         length
             .check(&value)
-            .map_err(|message| ActionError::invalid(rule, path, message))?;
+            .map_err(|message| ActionError::invalid(rule, &at.to_string(), message))?;
         Ok(Some(value))
     }
 

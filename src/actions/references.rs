@@ -7,7 +7,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Action, ActionError, Draft, RuleContext};
+use super::{Action, ActionError, At, Draft, RuleContext};
 use crate::calls::PlannedReference;
 use crate::diagnostics::RuleScope;
 use crate::event::Reference;
@@ -136,16 +136,16 @@ pub(super) fn render_values(
 ) -> Result<BTreeMap<String, PlannedReference>, ActionError> {
     let mut rendered = BTreeMap::new();
     for reference in references {
-        let path = format!("{path}.{}", reference.name);
+        let at = At::key(path, &reference.name);
         let encoding = match reference.kind {
             ReferenceType::Url => Encoding::UrlParts,
             _ => Encoding::Plain,
         };
-        if let Some(value) = draft.render(rule, &path, &reference.value, encoding)? {
+        if let Some(value) = draft.render(rule, at, &reference.value, encoding)? {
             reference
                 .kind
                 .check_value(&value)
-                .map_err(|message| ActionError::invalid(rule, &path, message))?;
+                .map_err(|message| ActionError::invalid(rule, &at.to_string(), message))?;
             let planned = PlannedReference {
                 kind: reference.kind,
                 value,

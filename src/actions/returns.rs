@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{Action, ActionError, Draft, RuleContext};
+use super::{Action, ActionError, At, Draft, RuleContext};
 use crate::diagnostics::RuleScope;
 use crate::limits;
 use crate::template::{Encoding, Template, Text};
@@ -14,8 +14,10 @@ pub type File = BTreeMap<String, Text>;
 #[derive(Debug)]
 struct Return(Vec<(String, Template)>);
 
+const PATH: &str = "actions.return";
+
 fn path(key: &str) -> String {
-    format!("actions.return.{key}")
+    At::key(PATH, key).to_string()
 }
 
 pub(super) fn check(file: File, scope: &mut RuleScope<'_, '_>) -> Option<Arc<dyn Action>> {
@@ -43,7 +45,9 @@ pub(super) fn check(file: File, scope: &mut RuleScope<'_, '_>) -> Option<Arc<dyn
 impl Action for Return {
     fn render(&self, rule: &RuleContext<'_>, draft: &mut Draft<'_>) -> Result<(), ActionError> {
         for (key, template) in &self.0 {
-            if let Some(value) = draft.render(rule, &path(key), template, Encoding::Plain)? {
+            if let Some(value) =
+                draft.render(rule, At::key(PATH, key), template, Encoding::Plain)?
+            {
                 draft.answer.insert(key.clone(), value);
             }
         }

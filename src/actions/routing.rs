@@ -11,7 +11,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Action, ActionError, AnswerKey, Draft, RuleContext};
+use super::{Action, ActionError, AnswerKey, At, Draft, RuleContext};
 use crate::calls::{Call, RoutingCall};
 use crate::diagnostics::RuleScope;
 use crate::limits;
@@ -80,7 +80,7 @@ impl Action for SetRouting {
             );
             return Ok(());
         }
-        let Some(value) = draft.render(rule, PRIORITY, &self.0, Encoding::Plain)? else {
+        let Some(value) = draft.render(rule, At::path(PRIORITY), &self.0, Encoding::Plain)? else {
             return Ok(());
         };
         let queue_priority =

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{ActionError, Draft, RuleContext};
+use super::{ActionError, At, Draft, RuleContext};
 use crate::diagnostics::RuleScope;
 use crate::limits;
 use crate::template::{Encoding, Template, Text};
@@ -39,14 +39,14 @@ impl Schedule {
         draft: &mut Draft<'_>,
     ) -> Result<Option<i64>, ActionError> {
         let now = draft.contact.epoch_seconds();
-        let (path, template) = match self {
-            Schedule::AfterMinutes(template) => (format!("{path}.after_minutes"), template),
-            Schedule::At(template) => (format!("{path}.at"), template),
+        let (at, template) = match self {
+            Schedule::AfterMinutes(template) => (At::key(path, "after_minutes"), template),
+            Schedule::At(template) => (At::key(path, "at"), template),
         };
-        let Some(value) = draft.render(rule, &path, template, Encoding::Plain)? else {
+        let Some(value) = draft.render(rule, at, template, Encoding::Plain)? else {
             return Ok(None);
         };
-        let invalid = |message| ActionError::invalid(rule, &path, message);
+        let invalid = |message| ActionError::invalid(rule, &at.to_string(), message);
         let time = match self {
             Schedule::AfterMinutes(_) => {
                 now - now % 60 + after_minutes(&value).map_err(invalid)? * 60

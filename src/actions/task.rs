@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::references::{self, ReferenceValue};
 use super::schedule::{self, Schedule};
-use super::{attributes, Action, ActionError, AnswerKey, Draft, RuleContext};
+use super::{attributes, Action, ActionError, AnswerKey, At, Draft, RuleContext};
 use crate::calls::{self, Call, TaskCall, TaskLink, TaskTarget};
 use crate::diagnostics::RuleScope;
 use crate::limits::{self, Length, ReferenceType};
@@ -227,8 +227,12 @@ impl Task {
         draft: &mut Draft<'_>,
     ) -> Result<Option<TaskCall>, ActionError> {
         let at = |field: &str| format!("{}.{field}", self.path);
-        let Some(name) =
-            draft.render_within(rule, &at("name"), &self.name, limits::CONTACT_NAME)?
+        let Some(name) = draft.render_within(
+            rule,
+            At::key(&self.path, "name"),
+            &self.name,
+            limits::CONTACT_NAME,
+        )?
         else {
             return Ok(None);
         };
@@ -237,7 +241,8 @@ impl Task {
             TaskTarget::QuickConnect(_) => ("quick_connect_id", limits::QUICK_CONNECT_ID),
             TaskTarget::TaskTemplate(_) => ("task_template_id", TASK_TEMPLATE_ID),
         };
-        let Some(id) = draft.render_within(rule, &at(field), &self.target_template, length)? else {
+        let target_at = At::key(&self.path, field);
+        let Some(id) = draft.render_within(rule, target_at, &self.target_template, length)? else {
             return Ok(None);
         };
         let target = match self.target {
@@ -248,7 +253,7 @@ impl Task {
         let description = match &self.description {
             Some(template) => draft.render_within(
                 rule,
-                &at("description"),
+                At::key(&self.path, "description"),
                 template,
                 limits::CONTACT_DESCRIPTION,
             )?,
@@ -266,12 +271,13 @@ impl Task {
         };
         let expiry_minutes = match &self.expiry_minutes {
             Some(template) => {
-                let path = at("expiry_minutes");
-                match draft.render(rule, &path, template, Encoding::Plain)? {
-                    Some(value) => Some(
-                        limits::check_expiry_minutes(&value)
-                            .map_err(|message| ActionError::invalid(rule, &path, message))?,
-                    ),
+                let at = At::key(&self.path, "expiry_minutes");
+                match draft.render(rule, at, template, Encoding::Plain)? {
+                    Some(value) => {
+                        Some(limits::check_expiry_minutes(&value).map_err(|message| {
+                            ActionError::invalid(rule, &at.to_string(), message)
+                        })?)
+                    }
                     None => None,
                 }
             }

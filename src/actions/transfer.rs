@@ -7,7 +7,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Action, ActionError, Draft, RuleContext, TASK_AND_EMAIL};
+use super::{Action, ActionError, At, Draft, RuleContext, TASK_AND_EMAIL};
 use crate::calls::{self, Call, TransferCall, TransferTarget};
 use crate::diagnostics::RuleScope;
 use crate::limits;
@@ -124,13 +124,14 @@ impl Action for Transfer {
             TransferTarget::Queue(template) => ("actions.transfer.queue_id", template),
             TransferTarget::User(template) => ("actions.transfer.user_id", template),
         };
-        let Some(target_id) = draft.render_within(rule, path, template, limits::RESOURCE_ID)?
+        let Some(target_id) =
+            draft.render_within(rule, At::path(path), template, limits::RESOURCE_ID)?
         else {
             return Ok(());
         };
         let flow = &self.contact_flow_id;
         let Some(contact_flow_id) =
-            draft.render_within(rule, FLOW, flow, limits::CONTACT_FLOW_ID)?
+            draft.render_within(rule, At::path(FLOW), flow, limits::CONTACT_FLOW_ID)?
         else {
             return Ok(());
         };
