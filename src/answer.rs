@@ -150,6 +150,7 @@ mod tests {
             label: operation.to_string(),
             result,
             latency: Duration::from_millis(5),
+            throttled: 0,
         }
     }
 

@@ -8,6 +8,7 @@ use lambda_runtime::service_fn;
 
 use crate::execute::Connect;
 use crate::function::Function;
+use crate::metrics::{Metrics, MetricsSetting};
 use crate::rules::RuleBook;
 
 pub const RULES_FILE_VARIABLE: &str = "RULES_FILE";
@@ -19,6 +20,8 @@ pub enum StartError {
     Rules(#[from] crate::rules::RulesError),
     #[error("DRY_RUN is `{0}`; use true or false")]
     DryRun(String),
+    #[error(transparent)]
+    Metrics(#[from] MetricsSetting),
     #[error("cannot start a thread to load the rules: {0}")]
     Thread(std::io::Error),
     #[error("the Lambda runtime stopped: {0}")]
@@ -60,8 +63,9 @@ pub async fn serve() -> Result<(), StartError> {
         init_us = started.elapsed().as_micros() as u64,
         "cold start"
     );
+    let metrics = Metrics::from_environment(book.settings.rule_metrics)?;
     let connect = client.map(|client| Connect::new(client, book.settings.block_timeout));
-    let function = Function::new(book, connect);
+    let function = Function::new(book, connect).with_metrics(metrics);
     let function = &function;
     lambda_runtime::run(service_fn(move |event| function.handle(event)))
         .await

@@ -17,6 +17,7 @@ pub mod function;
 pub mod lambda;
 pub mod limits;
 pub mod logging;
+pub mod metrics;
 pub mod moment;
 pub mod outcome;
 pub mod plan;

@@ -54,6 +54,8 @@ pub struct CallReport {
     pub label: String,
     pub result: Result<Applied, CallError>,
     pub latency: Duration,
+    /// Attempts Connect throttled, which the SDK retried while time was left.
+    pub throttled: u32,
 }
 
 #[derive(Debug, Default)]

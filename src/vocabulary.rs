@@ -93,4 +93,6 @@ pub mod code {
     pub const INTERNAL_ERROR: &str = "InternalError";
     /// Connect's answer to a ClientToken it has seen with other parameters.
     pub const IDEMPOTENCY: &str = "IdempotencyException";
+    /// Connect's answer to too many requests; the SDK retries it while time is left.
+    pub const THROTTLING: &str = "ThrottlingException";
 }

@@ -15,6 +15,7 @@ use crate::contact::Contact;
 use crate::error::InvocationError;
 use crate::event::FlowEvent;
 use crate::execute::Connect;
+use crate::metrics::{Counted, Metrics};
 use crate::outcome::Outcome;
 use crate::plan::{self, Plan};
 use crate::rules::{OnError, RuleBook};
@@ -22,11 +23,12 @@ use crate::rules::{OnError, RuleBook};
 /// Time kept back from the budget for answering and for Lambda to hand the answer on.
 const ANSWER_MARGIN: Duration = Duration::from_millis(250);
 
-/// The function as it lives between invocations: checked rules and, unless this is a dry
-/// run, a Connect client built once.
+/// The function as it lives between invocations: checked rules, unless this is a dry run a
+/// Connect client built once, and under Lambda its metrics.
 pub struct Function {
     book: RuleBook,
     connect: Option<Connect>,
+    metrics: Option<Metrics>,
 }
 
 /// What one invocation planned and answered.
@@ -42,7 +44,16 @@ pub struct Invocation {
 impl Function {
     /// `connect: None` is a dry run: plans are made and logged, nothing is called.
     pub fn new(book: RuleBook, connect: Option<Connect>) -> Self {
-        Function { book, connect }
+        Function {
+            book,
+            connect,
+            metrics: None,
+        }
+    }
+
+    /// The function writing its metrics after each invocation's log line.
+    pub fn with_metrics(self, metrics: Option<Metrics>) -> Self {
+        Function { metrics, ..self }
     }
 
     /// The Lambda handler: answers the flow, or raises when the rules file says so.
@@ -70,7 +81,8 @@ impl Function {
         now: SystemTime,
     ) -> Invocation {
         let started = Instant::now();
-        let deadline = self.deadline(started, lambda_deadline);
+        let budget = self.budget(lambda_deadline);
+        let deadline = started + budget.saturating_sub(ANSWER_MARGIN);
         let contact_id = payload
             .pointer("/Details/ContactData/ContactId")
             .and_then(Value::as_str)
@@ -87,6 +99,17 @@ impl Function {
                     duration_ms = started.elapsed().as_millis() as u64,
                     "invocation"
                 );
+                self.count(&Counted {
+                    rule_set: None,
+                    matched_rules: &[],
+                    status: Status::Error,
+                    error_code: Some(error.code()),
+                    calls: &[],
+                    transferred: false,
+                    tasks: 0,
+                    duration: started.elapsed(),
+                    budget,
+                });
                 return Invocation {
                     plan: None,
                     status: Status::Error,
@@ -108,6 +131,17 @@ impl Function {
             error.as_ref(),
             started,
         );
+        self.count(&Counted {
+            rule_set: Some(&plan.rule_set),
+            matched_rules: &plan.matched_rules,
+            status,
+            error_code: error.as_ref().map(InvocationError::code),
+            calls: &outcome.calls,
+            transferred: outcome.transferred(),
+            tasks: outcome.tasks().count(),
+            duration: started.elapsed(),
+            budget,
+        });
         Invocation {
             plan: Some(plan),
             status,
@@ -122,14 +156,22 @@ impl Function {
         Ok(plan::plan(&self.book, &contact)?)
     }
 
-    fn deadline(&self, started: Instant, lambda_deadline: Option<SystemTime>) -> Instant {
+    /// The time an invocation has: the block's timeout, or what is left before the Lambda
+    /// deadline when that is less.
+    fn budget(&self, lambda_deadline: Option<SystemTime>) -> Duration {
         let mut budget = self.book.settings.block_timeout;
         if let Some(remaining) =
             lambda_deadline.and_then(|d| d.duration_since(SystemTime::now()).ok())
         {
             budget = budget.min(remaining);
         }
-        started + budget.saturating_sub(ANSWER_MARGIN)
+        budget
+    }
+
+    fn count(&self, counted: &Counted<'_>) {
+        if let Some(metrics) = &self.metrics {
+            metrics.write(counted);
+        }
     }
 }
 

@@ -216,6 +216,7 @@ impl Checker<'_> {
             rule_set_parameter,
             default_rule_set,
             calendar: self.calendar(file.time_zone, file.holidays),
+            rule_metrics: file.rule_metrics,
         }
     }
 

@@ -43,6 +43,10 @@ pub struct SettingsFile {
     pub time_zone: Option<String>,
     /// Dates that are holidays in that zone (`2026-12-25`): `now.holiday` is true on them.
     pub holidays: Option<Vec<String>>,
+    /// A `Matches` metric per rule set and rule (default false): one custom metric per
+    /// rule that matches, so leave it off for large files unless that is worth its cost.
+    #[serde(default)]
+    pub rule_metrics: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -39,6 +39,8 @@ pub struct Settings {
     pub default_rule_set: Option<String>,
     /// The zone local time is read in, and its holidays.
     pub calendar: Calendar,
+    /// Whether metrics count matches per rule, not only per rule set.
+    pub rule_metrics: bool,
 }
 
 /// What the flow gets when something fails.

@@ -19,6 +19,9 @@ use crate::calls::{Call, Calls, PlannedReference, TaskCall, TaskLink, TaskTarget
 use crate::limits::{self, ReferenceType};
 use crate::outcome::{Applied, CallError, CallReport, Outcome};
 use crate::vocabulary::code;
+use throttles::Throttles;
+
+mod throttles;
 
 /// SDK attempts per call. Retries are jittered; with the deadline they never outlive it.
 const MAX_ATTEMPTS: u32 = 3;
@@ -128,10 +131,13 @@ impl Connect {
         }
     }
 
-    /// One call, with how long it took; abandoned at `deadline`.
+    /// One call, with how long it took and how often Connect throttled it; abandoned at
+    /// `deadline`.
     async fn timed(&self, call: &Call, deadline: Instant) -> CallReport {
         let started = Instant::now();
-        let result = tokio::time::timeout_at(deadline, self.send(call, deadline))
+        let throttles = Throttles::default();
+        let within = self.within(deadline).interceptor(throttles.clone());
+        let result = tokio::time::timeout_at(deadline, self.send(call, within))
             .await
             .unwrap_or(Err(CallError::Timeout));
         CallReport {
@@ -139,12 +145,16 @@ impl Connect {
             label: call.label(),
             result,
             latency: started.elapsed(),
+            throttled: throttles.count(),
         }
     }
 
     /// The one place a planned call becomes an SDK request: an arm per operation.
-    async fn send(&self, call: &Call, deadline: Instant) -> Result<Applied, CallError> {
-        let within = self.within(deadline);
+    async fn send(
+        &self,
+        call: &Call,
+        within: aws_sdk_connect::config::Builder,
+    ) -> Result<Applied, CallError> {
         match call {
             Call::UpdateContactAttributes(call) => send!(
                 self.client

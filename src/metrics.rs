@@ -1,0 +1,312 @@
+//! Metrics in CloudWatch's embedded metric format (EMF): JSON lines on stdout after the
+//! invocation's log line, which CloudWatch Logs turns into metrics, with no call and no
+//! agent. Dimensions are few and bounded (rule set, status, error code, operation,
+//! outcome; a rule's id only when the rules file asks for it), and no value of a contact's
+//! is in any metric or dimension.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+use crate::answer::Status;
+use crate::outcome::{CallError, CallReport};
+use crate::vocabulary::code;
+
+pub const DEFAULT_NAMESPACE: &str = "ConnectRules";
+
+/// The dimension value of an invocation that chose no rule set (a bad event, no rule set).
+const NO_RULE_SET: &str = "none";
+
+/// Where metrics go and what they are split by; one per process.
+#[derive(Debug)]
+pub struct Metrics {
+    namespace: String,
+    /// A `Matches` metric per rule set and rule: the rules file's `rule_metrics`.
+    by_rule: bool,
+    /// Until the first invocation has been counted.
+    cold: AtomicBool,
+}
+
+/// What one invocation did, as the metrics count it.
+#[derive(Debug)]
+pub struct Counted<'a> {
+    pub rule_set: Option<&'a str>,
+    pub matched_rules: &'a [String],
+    pub status: Status,
+    pub error_code: Option<&'a str>,
+    pub calls: &'a [CallReport],
+    pub transferred: bool,
+    pub tasks: usize,
+    pub duration: Duration,
+    /// The time the invocation had: the block's timeout or the Lambda deadline.
+    pub budget: Duration,
+}
+
+/// `METRICS` is not one of its values.
+#[derive(Debug, thiserror::Error)]
+#[error("METRICS is `{0}`; use on or off")]
+pub struct MetricsSetting(String);
+
+impl Metrics {
+    pub fn new(namespace: String, by_rule: bool) -> Self {
+        Metrics {
+            namespace,
+            by_rule,
+            cold: AtomicBool::new(true),
+        }
+    }
+
+    /// From `METRICS` (`on`, the default, or `off`) and `METRICS_NAMESPACE`; `None` when
+    /// off. Anything else fails the cold start rather than guessing.
+    pub fn from_environment(by_rule: bool) -> Result<Option<Metrics>, MetricsSetting> {
+        let setting = std::env::var("METRICS").unwrap_or_default();
+        match setting.to_ascii_lowercase().as_str() {
+            "" | "on" | "true" => {}
+            "off" | "false" => return Ok(None),
+            _ => return Err(MetricsSetting(setting)),
+        }
+        let namespace = std::env::var("METRICS_NAMESPACE")
+            .ok()
+            .filter(|namespace| !namespace.is_empty())
+            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        Ok(Some(Metrics::new(namespace, by_rule)))
+    }
+
+    /// Writes the invocation's documents to stdout, one line each.
+    pub fn write(&self, counted: &Counted<'_>) {
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as u64;
+        let mut lines = String::new();
+        for document in self.documents(counted, timestamp) {
+            lines.push_str(&document.to_string());
+            lines.push('\n');
+        }
+        // One write, so the lines are not interleaved with the log's.
+        let _ = std::io::stdout().lock().write_all(lines.as_bytes());
+    }
+
+    /// The invocation's documents: one for the invocation, one per call made, and one per
+    /// matched rule when the rules file asks for them.
+    pub fn documents(&self, counted: &Counted<'_>, timestamp: u64) -> Vec<Value> {
+        let cold = self.cold.swap(false, Ordering::Relaxed);
+        let rule_set = counted.rule_set.unwrap_or(NO_RULE_SET);
+        let absorbed: u32 = counted.calls.iter().map(absorbed_throttles).sum();
+        let budget_ms = counted.budget.as_secs_f64() * 1_000.0;
+        let duration_ms = counted.duration.as_secs_f64() * 1_000.0;
+        // Each metric is split only where that answers an on-call question, as each
+        // combination of dimension values is a metric CloudWatch bills for.
+        let mut directives = vec![
+            self.directive(&[&["RuleSet", "Status"]], &[("Invocations", "Count")]),
+            self.directive(
+                &[&[]],
+                &[
+                    ("Invocations", "Count"),
+                    ("RulesMatched", "Count"),
+                    ("Transfers", "Count"),
+                    ("TasksCreated", "Count"),
+                    ("Duration", "Milliseconds"),
+                    ("BudgetUsed", "Percent"),
+                    ("ThrottlesAbsorbed", "Count"),
+                    ("ColdStarts", "Count"),
+                ],
+            ),
+        ];
+        let mut invocation = json!({
+            "RuleSet": rule_set,
+            "Status": counted.status.as_str(),
+            "Invocations": 1,
+            "RulesMatched": counted.matched_rules.len(),
+            "Transfers": u32::from(counted.transferred),
+            "TasksCreated": counted.tasks,
+            "Duration": round(duration_ms),
+            "BudgetUsed": if budget_ms > 0.0 { round(100.0 * duration_ms / budget_ms) } else { 0.0 },
+            "ThrottlesAbsorbed": absorbed,
+            "ColdStarts": u32::from(cold),
+        });
+        if let Some(error_code) = counted.error_code {
+            directives.push(self.directive(&[&["ErrorCode"], &[]], &[("Errors", "Count")]));
+            invocation["ErrorCode"] = error_code.into();
+            invocation["Errors"] = 1.into();
+        }
+        let mut documents = vec![self.document(invocation, directives, timestamp)];
+        for call in counted.calls {
+            let values = json!({
+                "Operation": call.operation.as_str(),
+                "Outcome": outcome(call),
+                "Calls": 1,
+                "CallLatency": round(call.latency.as_secs_f64() * 1_000.0),
+                "Throttles": call.throttled,
+            });
+            let directives = vec![
+                self.directive(&[&["Operation", "Outcome"]], &[("Calls", "Count")]),
+                self.directive(
+                    &[&["Operation"]],
+                    &[("CallLatency", "Milliseconds"), ("Throttles", "Count")],
+                ),
+            ];
+            documents.push(self.document(values, directives, timestamp));
+        }
+        if self.by_rule {
+            for rule in counted.matched_rules {
+                let values = json!({"RuleSet": rule_set, "Rule": rule, "Matches": 1});
+                let directive = self.directive(&[&["RuleSet", "Rule"]], &[("Matches", "Count")]);
+                documents.push(self.document(values, vec![directive], timestamp));
+            }
+        }
+        documents
+    }
+
+    fn directive(&self, dimensions: &[&[&str]], metrics: &[(&str, &str)]) -> Value {
+        let metrics: Vec<Value> = metrics
+            .iter()
+            .map(|(name, unit)| json!({"Name": name, "Unit": unit}))
+            .collect();
+        json!({"Namespace": self.namespace, "Dimensions": dimensions, "Metrics": metrics})
+    }
+
+    fn document(&self, mut values: Value, directives: Vec<Value>, timestamp: u64) -> Value {
+        values["_aws"] = json!({"Timestamp": timestamp, "CloudWatchMetrics": directives});
+        values
+    }
+}
+
+/// `ok`, `timeout` or `failed`: bounded, whatever Connect answered.
+fn outcome(call: &CallReport) -> &'static str {
+    match &call.result {
+        Ok(_) => "ok",
+        Err(CallError::Timeout) => "timeout",
+        Err(_) => "failed",
+    }
+}
+
+/// Throttled attempts the SDK retried past: all of them, but the last when the call ended
+/// throttled.
+fn absorbed_throttles(call: &CallReport) -> u32 {
+    let ended_throttled = matches!(
+        &call.result,
+        Err(CallError::Connect { code: error_code, .. }) if error_code == code::THROTTLING
+    );
+    call.throttled.saturating_sub(u32::from(ended_throttled))
+}
+
+/// Milliseconds to the microsecond: metric values need no more.
+fn round(value: f64) -> f64 {
+    (value * 1_000.0).round() / 1_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Applied;
+    use crate::vocabulary::Operation;
+
+    fn call(
+        operation: Operation,
+        result: Result<Applied, CallError>,
+        throttled: u32,
+    ) -> CallReport {
+        CallReport {
+            operation,
+            label: operation.to_string(),
+            result,
+            latency: Duration::from_micros(12_345),
+            throttled,
+        }
+    }
+
+    fn throttled() -> CallError {
+        CallError::Connect {
+            code: code::THROTTLING.into(),
+            message: "Rate exceeded".into(),
+        }
+    }
+
+    #[test]
+    fn an_invocation_and_each_call_are_documents_with_bounded_dimensions() {
+        let metrics = Metrics::new("Ns".into(), false);
+        let calls = [
+            call(Operation::UpdateContactAttributes, Ok(Applied::Done), 2),
+            call(Operation::TransferContact, Err(throttled()), 3),
+        ];
+        let matched = ["gold-tier".to_owned(), "everyone".to_owned()];
+        let counted = Counted {
+            rule_set: Some("inbound"),
+            matched_rules: &matched,
+            status: Status::Error,
+            error_code: Some(code::THROTTLING),
+            calls: &calls,
+            transferred: false,
+            tasks: 0,
+            duration: Duration::from_millis(750),
+            budget: Duration::from_secs(3),
+        };
+        let documents = metrics.documents(&counted, 1_700_000_000_000);
+        assert_eq!(documents.len(), 3);
+        let invocation = &documents[0];
+        assert_eq!(invocation["_aws"]["Timestamp"], 1_700_000_000_000_u64);
+        let directives = &invocation["_aws"]["CloudWatchMetrics"];
+        assert_eq!(directives[0]["Dimensions"], json!([["RuleSet", "Status"]]));
+        assert_eq!(
+            directives[0]["Metrics"],
+            json!([{"Name": "Invocations", "Unit": "Count"}])
+        );
+        assert_eq!(directives[1]["Dimensions"], json!([[]]));
+        assert_eq!(directives[1]["Metrics"].as_array().unwrap().len(), 8);
+        assert_eq!(directives[2]["Dimensions"], json!([["ErrorCode"], []]));
+        for (name, value) in [
+            ("RuleSet", json!("inbound")),
+            ("Status", json!("error")),
+            ("ErrorCode", json!("ThrottlingException")),
+            ("Invocations", json!(1)),
+            ("Errors", json!(1)),
+            ("RulesMatched", json!(2)),
+            ("Duration", json!(750.0)),
+            ("BudgetUsed", json!(25.0)),
+            ("ThrottlesAbsorbed", json!(4)),
+            ("ColdStarts", json!(1)),
+        ] {
+            assert_eq!(invocation[name], value, "{name}");
+        }
+        assert_eq!(documents[1]["Operation"], "UpdateContactAttributes");
+        assert_eq!(documents[1]["Outcome"], "ok");
+        assert_eq!(documents[1]["CallLatency"], 12.345);
+        assert_eq!(documents[2]["Outcome"], "failed");
+        assert_eq!(documents[2]["Throttles"], 3);
+        let again = metrics.documents(&counted, 0);
+        assert_eq!(
+            again[0]["ColdStarts"], 0,
+            "only the first invocation is cold"
+        );
+    }
+
+    #[test]
+    fn rules_are_dimensions_only_when_the_file_asks() {
+        let matched = ["a".to_owned()];
+        let counted = Counted {
+            rule_set: None,
+            matched_rules: &matched,
+            status: Status::Ok,
+            error_code: None,
+            calls: &[],
+            transferred: true,
+            tasks: 1,
+            duration: Duration::ZERO,
+            budget: Duration::ZERO,
+        };
+        let plain = Metrics::new("Ns".into(), false).documents(&counted, 0);
+        assert_eq!(plain.len(), 1);
+        assert_eq!(plain[0]["RuleSet"], "none");
+        let directives = plain[0]["_aws"]["CloudWatchMetrics"].as_array().unwrap();
+        assert_eq!(directives.len(), 2, "no errors directive without an error");
+        let by_rule = Metrics::new("Ns".into(), true).documents(&counted, 0);
+        assert_eq!(by_rule[1]["Rule"], "a");
+        assert_eq!(
+            by_rule[1]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["RuleSet", "Rule"]])
+        );
+    }
+}
