@@ -4,12 +4,11 @@
 //! in which no value of a contact's appears.
 
 mod emulator;
+mod validators;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
-use connect_local::fixtures::{event, event_names, workspace};
+use connect_local::fixtures::{event, event_names};
 use connect_local::{Fault, FaultKind};
 use emulator::{endpoint, Lambda};
 use serde_json::Value;
@@ -25,27 +24,8 @@ fn documents(output: &str) -> Vec<Value> {
 
 /// Each document's problems, as `tests/validate_emf.py` finds them.
 fn problems(documents: &[Value]) -> Vec<Vec<String>> {
-    let python = workspace().join(".venv/bin/python");
-    assert!(
-        python.is_file(),
-        "run scripts/test, which installs the validator"
-    );
-    let mut child = Command::new(python)
-        .arg(workspace().join("tests/validate_emf.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let lines: String = documents.iter().map(|d| format!("{d}\n")).collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_slice(&validators::run("validate_emf.py", lines.as_bytes())).unwrap()
 }
 
 fn sum(documents: &[Value], metric: &str) -> u64 {

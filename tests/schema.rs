@@ -2,10 +2,11 @@
 //! independent validator (Python's `jsonschema`) for every shipped file, and in agreement
 //! with the loader on which keys are known, at every place of the file.
 
+mod validators;
+
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use connect_local::fixtures::workspace;
 use connect_rules::rules::RuleBook;
@@ -26,28 +27,9 @@ fn validate_against(
     schema: &str,
     documents: &BTreeMap<String, String>,
 ) -> BTreeMap<String, Vec<(String, String, String)>> {
-    let python = workspace().join(".venv/bin/python");
-    assert!(
-        python.is_file(),
-        "{}: run scripts/test, which installs the validator",
-        python.display()
-    );
-    let mut child = Command::new(python)
-        .arg(workspace().join("tests/validate_schema.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let request = json!({"schema": workspace().join(schema), "documents": documents});
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "the validator failed");
-    let report: BTreeMap<String, Vec<Value>> = serde_json::from_slice(&output.stdout).unwrap();
+    let output = validators::run("validate_schema.py", request.to_string().as_bytes());
+    let report: BTreeMap<String, Vec<Value>> = serde_json::from_slice(&output).unwrap();
     report
         .into_iter()
         .map(|(name, errors)| {
