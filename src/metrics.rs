@@ -8,6 +8,8 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::answer::Status;
@@ -22,11 +24,21 @@ const NO_RULE_SET: &str = "none";
 /// Where metrics go and what they are split by; one per process.
 #[derive(Debug)]
 pub struct Metrics {
-    namespace: String,
     /// A `Matches` metric per rule set and rule: the rules file's `rule_metrics`.
     by_rule: bool,
     /// Until the first invocation has been counted.
     cold: AtomicBool,
+    /// Each kind of document's `CloudWatchMetrics`, written once: the namespace and the
+    /// metric definitions never change, so an invocation writes only its values.
+    directives: Directives,
+}
+
+#[derive(Debug)]
+struct Directives {
+    invocation: Box<RawValue>,
+    failed_invocation: Box<RawValue>,
+    call: Box<RawValue>,
+    rule: Box<RawValue>,
 }
 
 /// What one invocation did, as the metrics count it.
@@ -49,12 +61,107 @@ pub struct Counted<'a> {
 #[error("METRICS is `{0}`; use on or off")]
 pub struct MetricsSetting(String);
 
+#[derive(Serialize)]
+struct Aws<'a> {
+    #[serde(rename = "Timestamp")]
+    timestamp: u64,
+    #[serde(rename = "CloudWatchMetrics")]
+    directives: &'a RawValue,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InvocationDocument<'a> {
+    #[serde(rename = "_aws")]
+    aws: Aws<'a>,
+    rule_set: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<u32>,
+    invocations: u32,
+    rules_matched: usize,
+    transfers: u32,
+    tasks_created: usize,
+    duration: f64,
+    budget_used: f64,
+    throttles_absorbed: u32,
+    cold_starts: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CallDocument<'a> {
+    #[serde(rename = "_aws")]
+    aws: Aws<'a>,
+    operation: &'a str,
+    outcome: &'a str,
+    calls: u32,
+    call_latency: f64,
+    throttles: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RuleDocument<'a> {
+    #[serde(rename = "_aws")]
+    aws: Aws<'a>,
+    rule_set: &'a str,
+    rule: &'a str,
+    matches: u32,
+}
+
 impl Metrics {
     pub fn new(namespace: String, by_rule: bool) -> Self {
+        let directive = |dimensions: &[&[&str]], metrics: &[(&str, &str)]| {
+            let metrics: Vec<Value> = metrics
+                .iter()
+                .map(|(name, unit)| json!({"Name": name, "Unit": unit}))
+                .collect();
+            json!({"Namespace": namespace, "Dimensions": dimensions, "Metrics": metrics})
+        };
+        // Each metric is split only where that answers an on-call question, as each
+        // combination of dimension values is a metric CloudWatch bills for.
+        let invocation = vec![
+            directive(&[&["RuleSet", "Status"]], &[("Invocations", "Count")]),
+            directive(
+                &[&[]],
+                &[
+                    ("Invocations", "Count"),
+                    ("RulesMatched", "Count"),
+                    ("Transfers", "Count"),
+                    ("TasksCreated", "Count"),
+                    ("Duration", "Milliseconds"),
+                    ("BudgetUsed", "Percent"),
+                    ("ThrottlesAbsorbed", "Count"),
+                    ("ColdStarts", "Count"),
+                ],
+            ),
+        ];
+        let mut failed_invocation = invocation.clone();
+        failed_invocation.push(directive(&[&["ErrorCode"], &[]], &[("Errors", "Count")]));
+        let call = vec![
+            directive(&[&["Operation", "Outcome"]], &[("Calls", "Count")]),
+            directive(
+                &[&["Operation"]],
+                &[("CallLatency", "Milliseconds"), ("Throttles", "Count")],
+            ),
+        ];
+        let rule = vec![directive(&[&["RuleSet", "Rule"]], &[("Matches", "Count")])];
+        let raw = |directives: Vec<Value>| {
+            RawValue::from_string(Value::from(directives).to_string())
+                .expect("a JSON value is JSON")
+        };
         Metrics {
-            namespace,
             by_rule,
             cold: AtomicBool::new(true),
+            directives: Directives {
+                invocation: raw(invocation),
+                failed_invocation: raw(failed_invocation),
+                call: raw(call),
+                rule: raw(rule),
+            },
         }
     }
 
@@ -74,103 +181,90 @@ impl Metrics {
         Ok(Some(Metrics::new(namespace, by_rule)))
     }
 
-    /// Writes the invocation's documents to stdout, one line each.
+    /// Writes the invocation's documents to stdout in one write, so that they are not
+    /// interleaved with the log's lines.
     pub fn write(&self, counted: &Counted<'_>) {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis() as u64;
-        let mut lines = String::new();
-        for document in self.documents(counted, timestamp) {
-            lines.push_str(&document.to_string());
-            lines.push('\n');
-        }
-        // One write, so the lines are not interleaved with the log's.
-        let _ = std::io::stdout().lock().write_all(lines.as_bytes());
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(self.lines(counted, timestamp).as_bytes());
     }
 
-    /// The invocation's documents: one for the invocation, one per call made, and one per
-    /// matched rule when the rules file asks for them.
-    pub fn documents(&self, counted: &Counted<'_>, timestamp: u64) -> Vec<Value> {
+    /// The invocation's documents, one JSON line each: one for the invocation, one per
+    /// call made, and one per matched rule when the rules file asks for them.
+    pub fn lines(&self, counted: &Counted<'_>, timestamp: u64) -> String {
         let cold = self.cold.swap(false, Ordering::Relaxed);
         let rule_set = counted.rule_set.unwrap_or(NO_RULE_SET);
-        let absorbed: u32 = counted.calls.iter().map(absorbed_throttles).sum();
+        let aws = |directives| Aws {
+            timestamp,
+            directives,
+        };
         let budget_ms = counted.budget.as_secs_f64() * 1_000.0;
         let duration_ms = counted.duration.as_secs_f64() * 1_000.0;
-        // Each metric is split only where that answers an on-call question, as each
-        // combination of dimension values is a metric CloudWatch bills for.
-        let mut directives = vec![
-            self.directive(&[&["RuleSet", "Status"]], &[("Invocations", "Count")]),
-            self.directive(
-                &[&[]],
-                &[
-                    ("Invocations", "Count"),
-                    ("RulesMatched", "Count"),
-                    ("Transfers", "Count"),
-                    ("TasksCreated", "Count"),
-                    ("Duration", "Milliseconds"),
-                    ("BudgetUsed", "Percent"),
-                    ("ThrottlesAbsorbed", "Count"),
-                    ("ColdStarts", "Count"),
-                ],
-            ),
-        ];
-        let mut invocation = json!({
-            "RuleSet": rule_set,
-            "Status": counted.status.as_str(),
-            "Invocations": 1,
-            "RulesMatched": counted.matched_rules.len(),
-            "Transfers": u32::from(counted.transferred),
-            "TasksCreated": counted.tasks,
-            "Duration": round(duration_ms),
-            "BudgetUsed": if budget_ms > 0.0 { round(100.0 * duration_ms / budget_ms) } else { 0.0 },
-            "ThrottlesAbsorbed": absorbed,
-            "ColdStarts": u32::from(cold),
-        });
-        if let Some(error_code) = counted.error_code {
-            directives.push(self.directive(&[&["ErrorCode"], &[]], &[("Errors", "Count")]));
-            invocation["ErrorCode"] = error_code.into();
-            invocation["Errors"] = 1.into();
-        }
-        let mut documents = vec![self.document(invocation, directives, timestamp)];
+        let mut lines = String::new();
+        push_line(
+            &mut lines,
+            &InvocationDocument {
+                aws: aws(match counted.error_code {
+                    Some(_) => &self.directives.failed_invocation,
+                    None => &self.directives.invocation,
+                }),
+                rule_set,
+                status: counted.status.as_str(),
+                error_code: counted.error_code,
+                errors: counted.error_code.map(|_| 1),
+                invocations: 1,
+                rules_matched: counted.matched_rules.len(),
+                transfers: u32::from(counted.transferred),
+                tasks_created: counted.tasks,
+                duration: round(duration_ms),
+                budget_used: if budget_ms > 0.0 {
+                    round(100.0 * duration_ms / budget_ms)
+                } else {
+                    0.0
+                },
+                throttles_absorbed: counted.calls.iter().map(absorbed_throttles).sum(),
+                cold_starts: u32::from(cold),
+            },
+        );
         for call in counted.calls {
-            let values = json!({
-                "Operation": call.operation.as_str(),
-                "Outcome": outcome(call),
-                "Calls": 1,
-                "CallLatency": round(call.latency.as_secs_f64() * 1_000.0),
-                "Throttles": call.throttled,
-            });
-            let directives = vec![
-                self.directive(&[&["Operation", "Outcome"]], &[("Calls", "Count")]),
-                self.directive(
-                    &[&["Operation"]],
-                    &[("CallLatency", "Milliseconds"), ("Throttles", "Count")],
-                ),
-            ];
-            documents.push(self.document(values, directives, timestamp));
+            push_line(
+                &mut lines,
+                &CallDocument {
+                    aws: aws(&self.directives.call),
+                    operation: call.operation.as_str(),
+                    outcome: outcome(call),
+                    calls: 1,
+                    call_latency: round(call.latency.as_secs_f64() * 1_000.0),
+                    throttles: call.throttled,
+                },
+            );
         }
         if self.by_rule {
             for rule in counted.matched_rules {
-                let values = json!({"RuleSet": rule_set, "Rule": rule, "Matches": 1});
-                let directive = self.directive(&[&["RuleSet", "Rule"]], &[("Matches", "Count")]);
-                documents.push(self.document(values, vec![directive], timestamp));
+                push_line(
+                    &mut lines,
+                    &RuleDocument {
+                        aws: aws(&self.directives.rule),
+                        rule_set,
+                        rule,
+                        matches: 1,
+                    },
+                );
             }
         }
-        documents
+        lines
     }
+}
 
-    fn directive(&self, dimensions: &[&[&str]], metrics: &[(&str, &str)]) -> Value {
-        let metrics: Vec<Value> = metrics
-            .iter()
-            .map(|(name, unit)| json!({"Name": name, "Unit": unit}))
-            .collect();
-        json!({"Namespace": self.namespace, "Dimensions": dimensions, "Metrics": metrics})
-    }
-
-    fn document(&self, mut values: Value, directives: Vec<Value>, timestamp: u64) -> Value {
-        values["_aws"] = json!({"Timestamp": timestamp, "CloudWatchMetrics": directives});
-        values
+fn push_line(lines: &mut String, document: &impl Serialize) {
+    // Plain structs of text and numbers: nothing here can fail to serialize.
+    if let Ok(json) = serde_json::to_string(document) {
+        lines.push_str(&json);
+        lines.push('\n');
     }
 }
 
@@ -218,6 +312,15 @@ mod tests {
         }
     }
 
+    fn written(metrics: &Metrics, counted: &Counted<'_>, timestamp: u64) -> Vec<Value> {
+        let lines = metrics.lines(counted, timestamp);
+        assert!(lines.ends_with('\n'));
+        lines
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
     fn throttled() -> CallError {
         CallError::Connect {
             code: code::THROTTLING.into(),
@@ -244,7 +347,7 @@ mod tests {
             duration: Duration::from_millis(750),
             budget: Duration::from_secs(3),
         };
-        let documents = metrics.documents(&counted, 1_700_000_000_000);
+        let documents = written(&metrics, &counted, 1_700_000_000_000);
         assert_eq!(documents.len(), 3);
         let invocation = &documents[0];
         assert_eq!(invocation["_aws"]["Timestamp"], 1_700_000_000_000_u64);
@@ -276,7 +379,7 @@ mod tests {
         assert_eq!(documents[1]["CallLatency"], 12.345);
         assert_eq!(documents[2]["Outcome"], "failed");
         assert_eq!(documents[2]["Throttles"], 3);
-        let again = metrics.documents(&counted, 0);
+        let again = written(&metrics, &counted, 0);
         assert_eq!(
             again[0]["ColdStarts"], 0,
             "only the first invocation is cold"
@@ -297,12 +400,12 @@ mod tests {
             duration: Duration::ZERO,
             budget: Duration::ZERO,
         };
-        let plain = Metrics::new("Ns".into(), false).documents(&counted, 0);
+        let plain = written(&Metrics::new("Ns".into(), false), &counted, 0);
         assert_eq!(plain.len(), 1);
         assert_eq!(plain[0]["RuleSet"], "none");
         let directives = plain[0]["_aws"]["CloudWatchMetrics"].as_array().unwrap();
         assert_eq!(directives.len(), 2, "no errors directive without an error");
-        let by_rule = Metrics::new("Ns".into(), true).documents(&counted, 0);
+        let by_rule = written(&Metrics::new("Ns".into(), true), &counted, 0);
         assert_eq!(by_rule[1]["Rule"], "a");
         assert_eq!(
             by_rule[1]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],

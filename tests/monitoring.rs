@@ -36,7 +36,9 @@ fn emitted() -> BTreeSet<Metric> {
         budget: Duration::from_secs(3),
     };
     let mut found = BTreeSet::new();
-    for document in Metrics::new("ConnectRules".into(), true).documents(&counted, 0) {
+    let lines = Metrics::new("ConnectRules".into(), true).lines(&counted, 0);
+    for line in lines.lines() {
+        let document: Json = serde_json::from_str(line).unwrap();
         for directive in document["_aws"]["CloudWatchMetrics"].as_array().unwrap() {
             for set in directive["Dimensions"].as_array().unwrap() {
                 let keys: Vec<String> = set
