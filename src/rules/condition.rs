@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use regex::{Regex, RegexBuilder};
 
 use super::file::ConditionFile;
-use super::time;
+use super::time::{self, Span};
 use crate::calendar;
 use crate::contact::{Contact, Field, UnknownField};
 use crate::diagnostics::{Diagnostics, RuleAt};
@@ -46,30 +46,6 @@ pub enum Test {
         older: bool,
         seconds: i64,
     },
-}
-
-/// From `from` to `to`, compared as text (`HH:MM`, `YYYY-MM-DD`), across midnight when `to`
-/// comes first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Span {
-    pub from: String,
-    pub to: String,
-    pub end_included: bool,
-}
-
-impl Span {
-    fn holds(&self, value: &str) -> bool {
-        let before_end = if self.end_included {
-            value <= self.to.as_str()
-        } else {
-            value < self.to.as_str()
-        };
-        if self.from <= self.to {
-            self.from.as_str() <= value && before_end
-        } else {
-            self.from.as_str() <= value || before_end
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,10 +3,34 @@
 //! hours, across midnight too), a condition's own `zone`, and the age of an epoch value
 //! (`older_than: 48h`).
 
-use super::condition::{Span, Test};
+use super::condition::Test;
 use crate::calendar::{self, Part, Zone};
 use crate::contact::Field;
 use crate::template::Text;
+
+/// From `from` to `to`, compared as text (`HH:MM`, `YYYY-MM-DD`), across midnight when `to`
+/// comes first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub from: String,
+    pub to: String,
+    pub end_included: bool,
+}
+
+impl Span {
+    pub(super) fn holds(&self, value: &str) -> bool {
+        let before_end = if self.end_included {
+            value <= self.to.as_str()
+        } else {
+            value < self.to.as_str()
+        };
+        if self.from <= self.to {
+            self.from.as_str() <= value && before_end
+        } else {
+            self.from.as_str() <= value || before_end
+        }
+    }
+}
 
 /// How an operand of a local-time field is written, or why it is not.
 type Form = fn(&str) -> Result<String, String>;
