@@ -30,17 +30,15 @@ impl Default for Calendar {
     }
 }
 
-/// An IANA time zone and the name it was given by.
+/// An IANA time zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Zone {
-    pub name: String,
     zone: TimeZone,
 }
 
 impl Zone {
     pub fn utc() -> Zone {
         Zone {
-            name: "UTC".to_owned(),
             zone: TimeZone::UTC,
         }
     }
@@ -48,10 +46,7 @@ impl Zone {
     /// The zone `name` names, or why not, with the name most like it.
     pub fn named(name: &str) -> Result<Zone, String> {
         match TimeZone::get(name) {
-            Ok(zone) => Ok(Zone {
-                name: name.to_owned(),
-                zone,
-            }),
+            Ok(zone) => Ok(Zone { zone }),
             Err(_) => {
                 let names: Vec<String> = jiff::tz::db()
                     .available()
