@@ -9,7 +9,7 @@ use lambda_runtime::service_fn;
 use crate::execute::Connect;
 use crate::function::Function;
 use crate::metrics::{Metrics, MetricsSetting};
-use crate::rules::RuleBook;
+use crate::rules::{Form, RuleBook};
 
 pub const RULES_FILE_VARIABLE: &str = "RULES_FILE";
 pub const DEFAULT_RULES_FILE: &str = "rules.yaml";
@@ -39,7 +39,7 @@ pub async fn serve() -> Result<(), StartError> {
     let path = rules_path();
     let rules = std::thread::Builder::new()
         .name("rules".to_owned())
-        .spawn(move || (RuleBook::load(&path), started.elapsed()))
+        .spawn(move || (RuleBook::open(&path), started.elapsed()))
         .map_err(StartError::Thread)?;
     let client = if dry_run {
         None
@@ -50,13 +50,19 @@ pub async fn serve() -> Result<(), StartError> {
     let (book, rules_ready) = rules
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    let book = book?;
+    let (book, form) = book?;
     if dry_run {
         tracing::info!("DRY_RUN is on: plans are logged and no Connect call is made");
     }
-    let rules: usize = book.rule_sets.values().map(Vec::len).sum();
+    let rules_form = match form {
+        Form::Compiled(_) => "compiled",
+        Form::Source => {
+            "source: read and checked at cold start; `connect-rules compile` makes it faster"
+        }
+    };
     tracing::info!(
-        rules,
+        rules = book.rule_count(),
+        rules_form,
         logging_us = logging_ready.as_micros() as u64,
         rules_us = (rules_ready - logging_ready).as_micros() as u64,
         client_us = (client_ready - logging_ready).as_micros() as u64,

@@ -5,7 +5,7 @@ mod command;
 use std::path::PathBuf;
 
 use command::{connect_rules, text};
-use connect_local::fixtures::{event_names, workspace};
+use connect_local::fixtures::{event_names, mask_now, workspace};
 use serde_json::Value;
 
 #[test]
@@ -145,34 +145,6 @@ fn bad_usage_exits_2() {
     assert_eq!(connect_rules(&["--help"]).status.code(), Some(0));
 }
 
-/// Epoch seconds and milliseconds within a week of now become `<now>`, as in the recorded
-/// answers, so that a plan made at another time still compares.
-fn mask_now(value: Value) -> Value {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let near = |seconds: u64| seconds.abs_diff(now) < 7 * 24 * 3600;
-    match value {
-        Value::Object(map) => map.into_iter().map(|(k, v)| (k, mask_now(v))).collect(),
-        Value::Array(items) => items.into_iter().map(mask_now).collect(),
-        other => {
-            let text = other
-                .as_str()
-                .map_or_else(|| other.to_string(), str::to_owned);
-            let epoch = text
-                .parse::<u64>()
-                .ok()
-                .filter(|_| text.bytes().all(|b| b.is_ascii_digit()));
-            match (epoch, text.len()) {
-                (Some(seconds), 10) if near(seconds) => "<now>".into(),
-                (Some(millis), 13) if near(millis / 1000) => "<now>".into(),
-                _ => other,
-            }
-        }
-    }
-}
-
 #[test]
 fn the_example_rules_plan_and_answer_every_earlier_event_as_they_always_have() {
     // Recorded from the release before follow-up tasks, routing and expiry: users have
@@ -197,4 +169,38 @@ fn the_example_rules_plan_and_answer_every_earlier_event_as_they_always_have() {
         compared += 1;
     }
     assert_eq!(compared, 4, "voice, chat, task and email are recorded");
+}
+
+#[test]
+fn compile_writes_beside_the_rules_file_and_every_command_reads_what_it_wrote() {
+    let folder = std::env::temp_dir().join(format!("connect-rules-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let rules = folder.join("rules.yaml");
+    std::fs::copy(workspace().join("rules/rules.yaml"), &rules).unwrap();
+    let output = connect_rules(&["compile", rules.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    let compiled = folder.join("rules.compiled");
+    let compiled = compiled.to_str().unwrap();
+
+    let output = connect_rules(&["check", compiled]);
+    let printed = text(&output.stdout);
+    assert!(
+        printed.contains("ok: compiled by connect-rules") && printed.contains("from rules.yaml"),
+        "{printed}"
+    );
+    let output = connect_rules(&["test", "--rules", compiled, "rules/rules.test.yaml"]);
+    assert!(output.status.success(), "{}", text(&output.stdout));
+    assert!(text(&output.stdout).contains(" 0 failed"));
+    let event = workspace().join("events/task.json");
+    let event = event.to_str().unwrap();
+    let plan = |rules: &str| {
+        let output = connect_rules(&["invoke", event, "--rules", rules]);
+        assert!(output.status.success(), "{output:?}");
+        mask_now(serde_json::from_str(&text(&output.stdout)).unwrap())
+    };
+    assert_eq!(plan(compiled), plan(rules.to_str().unwrap()));
+    let output = connect_rules(&["explain", event, "--rules", compiled]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(text(&output.stdout).contains("urgent-refund"), "{output:?}");
+    std::fs::remove_dir_all(folder).unwrap();
 }

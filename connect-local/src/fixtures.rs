@@ -40,3 +40,31 @@ pub fn event(name: &str) -> Value {
     serde_json::from_slice(&event_bytes(name))
         .unwrap_or_else(|e| panic!("events/{name} is not JSON: {e}"))
 }
+
+/// Epoch seconds and milliseconds within a week of now become `<now>`, so that plans and
+/// requests made at different times compare.
+pub fn mask_now(value: Value) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let near = |seconds: u64| seconds.abs_diff(now) < 7 * 24 * 3600;
+    match value {
+        Value::Object(map) => map.into_iter().map(|(k, v)| (k, mask_now(v))).collect(),
+        Value::Array(items) => items.into_iter().map(mask_now).collect(),
+        other => {
+            let text = other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_owned);
+            let epoch = text
+                .parse::<u64>()
+                .ok()
+                .filter(|_| text.bytes().all(|b| b.is_ascii_digit()));
+            match (epoch, text.len()) {
+                (Some(seconds), 10) if near(seconds) => "<now>".into(),
+                (Some(millis), 13) if near(millis / 1000) => "<now>".into(),
+                _ => other,
+            }
+        }
+    }
+}

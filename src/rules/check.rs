@@ -33,13 +33,16 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
             checker.report(&file, &meant, None);
         }
     }
-    let book = checker.book(file);
-    let problems = checker.diagnostics.into_problems();
-    if problems.is_empty() {
-        Ok(book)
-    } else {
-        Err(problems)
-    }
+    checker.finish(file)
+}
+
+/// A file already read into its types, with no text to locate problems in: a compiled
+/// file's body, which was checked with its text when it was compiled.
+pub(super) fn checked(file: RulesFile) -> Result<RuleBook, Vec<Problem>> {
+    let checker = Checker {
+        diagnostics: Diagnostics::new(""),
+    };
+    checker.finish(file)
 }
 
 struct Checker<'s> {
@@ -47,6 +50,16 @@ struct Checker<'s> {
 }
 
 impl Checker<'_> {
+    fn finish(mut self, file: RulesFile) -> Result<RuleBook, Vec<Problem>> {
+        let book = self.book(file);
+        let problems = self.diagnostics.into_problems();
+        if problems.is_empty() {
+            Ok(book)
+        } else {
+            Err(problems)
+        }
+    }
+
     fn top(&mut self, field: &str, message: impl Into<String>) {
         self.diagnostics.top(field, message);
     }

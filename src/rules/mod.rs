@@ -1,6 +1,7 @@
 //! The rules file, loaded and checked once at cold start into an immutable rule book.
 
 mod check;
+pub mod compiled;
 mod condition;
 mod file;
 pub mod schema;
@@ -76,10 +77,41 @@ impl Rule {
 /// A rules file that cannot be used, with every problem found in it.
 pub type RulesError = FileError;
 
+/// Which form a rule book was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Form {
+    /// A rules file, read and checked at load.
+    Source,
+    /// What `connect-rules compile` wrote.
+    Compiled(compiled::Provenance),
+}
+
 impl RuleBook {
+    /// Reads a rules file or a compiled one.
     pub fn load(path: &Path) -> Result<RuleBook, RulesError> {
-        let source = FileError::read(path, "the rules file")?;
-        Self::from_source(&source, &path.display().to_string())
+        Self::open(path).map(|(book, _)| book)
+    }
+
+    /// Reads a rules file or a compiled one, and says which it was.
+    pub fn open(path: &Path) -> Result<(RuleBook, Form), RulesError> {
+        let text = FileError::read(path, "the rules file")?;
+        let origin = path.display().to_string();
+        if compiled::is_compiled(&text) {
+            let (book, provenance) = compiled::read(&text, &origin)?;
+            return Ok((book, Form::Compiled(provenance)));
+        }
+        if path
+            .extension()
+            .is_some_and(|ext| ext == compiled::EXTENSION)
+        {
+            return Err(compiled::not_compiled(&origin));
+        }
+        Ok((Self::from_source(&text, &origin)?, Form::Source))
+    }
+
+    /// How many rules, in all rule sets.
+    pub fn rule_count(&self) -> usize {
+        self.rule_sets.values().map(Vec::len).sum()
     }
 
     /// Checks YAML or JSON text; `origin` names it in messages.
