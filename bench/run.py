@@ -2,9 +2,11 @@
 """Benchmark connect-rules against the bare-SDK baseline, in one run on one machine.
 
 Both release binaries run under the Lambda Runtime Interface Emulator (as `sam local invoke`
-does) against the local Connect endpoint. Reported for both, with ratios: cold-start init
-duration (the emulator's INIT REPORT) and first-invocation latency, over plain HTTP and over
-TLS (the first call's handshake is where the crypto library first draws randomness), warm
+does) against the local Connect endpoint; connect-rules reads the rules compiled, as `sam
+build` ships them. Reported for both, with ratios: cold-start init duration (the emulator's
+INIT REPORT) over plain HTTP and over TLS, and per event over TLS init + first invocation,
+what a caller waits through on a cold start (the first call's handshake is where the crypto
+library first draws randomness), warm
 p50/p99 per event, peak RSS and binary size; then, with a fixed latency injected into every
 Connect call, the wall time of a task invocation that writes attributes, adds references
 and transfers, against one call's latency (the baseline's single call for the voice event,
@@ -14,6 +16,7 @@ as its SDK saw it).
     bench/run.py --quick          # a smoke run (scripts/test runs it so it cannot rot)
     taskset -c 0 bench/run.py     # the same on one CPU
     bench/run.py --against DIR    # against the connect-rules of another build instead
+    bench/run.py --yaml           # connect-rules reading the rules' YAML instead
 
 Needs: cargo build --release --workspace, and .venv from scripts/python-tools.
 """
@@ -25,21 +28,24 @@ import json
 import os
 import platform
 import re
-import shutil
 import socket
 import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+from tls import TlsFront
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release")
 EVENTS = ["voice.json", "chat.json", "task.json", "email.json"]
 # 100 rules: the example's 7 and 93 that never match, so the calls are the example's.
 RULES = os.path.join(ROOT, "bench", "rules-100.yaml")
+# What connect-rules reads at cold start: RULES compiled, as `sam build` ships rules (set in
+# main; --yaml measures the YAML instead).
+SHIPPED_RULES = RULES
 INSTANCE = "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa"
 
 
@@ -110,78 +116,6 @@ class Endpoint:
         self.process.wait()
 
 
-class TlsFront:
-    """TLS in front of the local endpoint, so that a function's first call makes a TLS
-    handshake as it would with Connect, and with it the crypto library's first use of
-    randomness. The function trusts the front's certificate authority through SSL_CERT_FILE,
-    a copy of the system's bundle with it added, so loading the trust store costs what it
-    costs in production."""
-
-    def __init__(self, endpoint):
-        self.directory = tempfile.mkdtemp(prefix="connect-rules-bench-tls-")
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(*self.certificate(endpoint))
-        self.backend = endpoint.port
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.url = f"https://localhost:{self.port}"
-        self.environment = {"SSL_CERT_FILE": os.path.join(self.directory, "bundle.pem")}
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def certificate(self, endpoint):
-        """A throwaway authority and a certificate for localhost signed by it."""
-        path = lambda name: os.path.join(self.directory, name)
-        openssl = lambda *arguments: subprocess.run(["openssl", *arguments], check=True, capture_output=True)
-        curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        openssl("req", "-x509", *curve, "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "1", "-subj", "/CN=connect-rules bench")
-        openssl("req", *curve, "-keyout", path("localhost.key"), "-out", path("localhost.csr"), "-subj", "/CN=localhost")
-        with open(path("extensions"), "w") as extensions:
-            extensions.write("subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n")
-        openssl("x509", "-req", "-in", path("localhost.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
-                "-CAcreateserial", "-days", "1", "-extfile", path("extensions"), "-out", path("localhost.pem"))
-        with open(path("bundle.pem"), "w") as bundle:
-            bundle.write(open(endpoint.environment["SSL_CERT_FILE"]).read())
-            bundle.write(open(path("ca.pem")).read())
-        return path("localhost.pem"), path("localhost.key")
-
-    def accept(self):
-        while True:
-            client, _ = self.listener.accept()
-            threading.Thread(target=self.relay, args=(client,), daemon=True).start()
-
-    def relay(self, client):
-        try:
-            secure = self.context.wrap_socket(client, server_side=True)
-        except (ssl.SSLError, OSError):
-            client.close()
-            return
-        backend = socket.create_connection(("127.0.0.1", self.backend))
-        # Without this, Nagle's algorithm and delayed ACKs add 40 ms to a relayed request.
-        for end in (secure, backend):
-            end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=pump, args=(backend, secure), daemon=True).start()
-        pump(secure, backend)
-
-    def close(self):
-        self.listener.close()
-        shutil.rmtree(self.directory)
-
-
-def pump(source, sink):
-    """Copies bytes from one socket to the other until either side closes."""
-    try:
-        while data := source.recv(65536):
-            sink.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for end in (source, sink):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
 class Lambda:
     """A binary under the Lambda Runtime Interface Emulator."""
 
@@ -193,7 +127,7 @@ class Lambda:
             "PATH": os.environ.get("PATH", ""),
             "AWS_ENDPOINT_URL_CONNECT": endpoint.url,
             "AWS_ACCESS_KEY_ID": "AKIDLOCAL", "AWS_SECRET_ACCESS_KEY": "local-secret", "AWS_REGION": "us-east-1",
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": "10", "RULES_FILE": RULES,
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": "10", "RULES_FILE": SHIPPED_RULES,
             **endpoint.environment,
         }
         self.process = subprocess.Popen(
@@ -255,23 +189,29 @@ def percentile(samples, fraction):
 
 
 def cold_starts(binaries, events, endpoint, count):
-    """Median init duration and first (task) invocation of each function, from `count` fresh
-    emulators each, the two functions taking turns so that drift on the machine hits both."""
+    """From `count` fresh emulators per event and function, the two functions taking turns so
+    that drift on the machine hits both: the median init duration, and per event the median
+    first invocation and init + first invocation (what a caller waits through on a cold start)."""
     inits = {name: [] for name in binaries}
-    firsts = {name: [] for name in binaries}
+    firsts = {name: {event: [] for event in EVENTS} for name in binaries}
+    silences = {name: {event: [] for event in EVENTS} for name in binaries}
     phases = {name: [] for name in binaries}
     for _ in range(count):
-        for name, binary in binaries.items():
-            function = Lambda(binary, endpoint)
-            elapsed, _ = function.invoke(events[name]["task.json"])
-            inits[name].append(function.init_ms())
-            firsts[name].append(elapsed * 1000)
-            phases[name].append(function.phases_us())
-            function.close()
+        for event in EVENTS:
+            for name, binary in binaries.items():
+                function = Lambda(binary, endpoint)
+                elapsed, _ = function.invoke(events[name][event])
+                inits[name].append(function.init_ms())
+                firsts[name][event].append(elapsed * 1000)
+                silences[name][event].append(function.init_ms() + elapsed * 1000)
+                phases[name].append(function.phases_us())
+                function.close()
+    median = lambda by_event: {event: statistics.median(samples) for event, samples in by_event.items()}
     return {
         name: {
             "init": statistics.median(inits[name]),
-            "first": statistics.median(firsts[name]),
+            "first": median(firsts[name]),
+            "silence": median(silences[name]),
             "phases": {phase: statistics.median(run[phase] for run in phases[name]) for phase in phases[name][0]},
         }
         for name in binaries
@@ -319,8 +259,15 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a smoke run: few samples")
     parser.add_argument("--against", metavar="DIR",
                         help="compare with the connect-rules of another build (its release directory) instead of the baseline")
+    parser.add_argument("--yaml", action="store_true", help="connect-rules reads the rules' YAML instead of their compiled form")
     arguments = parser.parse_args()
-    starts, invocations, samples = (2, 20, 5) if arguments.quick else (20, 300, 50)
+    starts, invocations, samples = (1, 20, 5) if arguments.quick else (15, 300, 50)
+    global SHIPPED_RULES
+    if not arguments.yaml:
+        compiled = tempfile.TemporaryDirectory(prefix="connect-rules-bench-")  # removed at exit
+        SHIPPED_RULES = os.path.join(compiled.name, "rules-100.yaml.compiled")
+        subprocess.run([os.path.join(RELEASE, "connect-rules"), "compile", RULES, "-o", SHIPPED_RULES],
+                       check=True, capture_output=True)
     latency_ms = 20
 
     rules_events = {name: load_event(name) for name in EVENTS}
@@ -362,10 +309,12 @@ def main():
     ours, floor = results["connect-rules"], results[other]
     rows = [
         ("cold start: init duration (ms, median)", ours["init"], floor["init"]),
-        ("cold start: first invocation, task (ms, median)", ours["first"], floor["first"]),
+        ("cold start: first invocation, task (ms, median)", ours["first"]["task.json"], floor["first"]["task.json"]),
     ]
     rows.append(("cold start over TLS: init duration (ms, median)", tls["connect-rules"]["init"], tls[other]["init"]))
-    rows.append(("cold start over TLS: first invocation, task (ms, median)", tls["connect-rules"]["first"], tls[other]["first"]))
+    for name in EVENTS:
+        rows.append((f"cold start over TLS: init + first invocation, {name} (ms, median)",
+                     tls["connect-rules"]["silence"][name], tls[other]["silence"][name]))
     for name in EVENTS:
         rows.append((f"warm {name} p50 (ms)", percentile(ours["warm"][name], 0.5), percentile(floor["warm"][name], 0.5)))
         rows.append((f"warm {name} p99 (ms)", percentile(ours["warm"][name], 0.99), percentile(floor["warm"][name], 0.99)))
@@ -374,7 +323,9 @@ def main():
     for name, calls in [("voice.json", "one call"), ("task.json", "attributes + references, then transfer")]:
         rows.append((f"{name} ({calls}), {latency_ms} ms per call (ms, median)", slow["connect-rules"][name], slow[other][name]))
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; rules: {os.path.relpath(RULES, ROOT)}; "
+    form = "YAML" if arguments.yaml else "compiled"
+    print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} of {os.cpu_count()} cores; "
+          f"rules: {os.path.relpath(RULES, ROOT)} ({form}); "
           f"cold starts {starts} per function, taking turns; warm invocations {invocations} per event")
     print(f"| measure | connect-rules | {other} | ratio |")
     print("|---|---|---|---|")
