@@ -19,8 +19,10 @@ use crate::calls::{Call, Calls, PlannedReference, TaskCall, TaskLink, TaskTarget
 use crate::limits::{self, ReferenceType};
 use crate::outcome::{Applied, CallError, CallReport, Outcome};
 use crate::vocabulary::code;
+pub use handshake::open_connection;
 use throttles::Throttles;
 
+mod handshake;
 mod throttles;
 
 /// SDK attempts per call. Retries are jittered; with the deadline they never outlive it.
@@ -281,7 +283,10 @@ fn expiry(minutes: i32) -> HashMap<String, SegmentAttributeValue> {
 /// and the whole call's, retries and backoff included.
 fn timeouts(attempt: Duration, call: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(attempt.min(MAX_CONNECT_TIMEOUT))
+        // The same for every call, because the SDK keeps a pool of connections per connect
+        // timeout: a call with its own would open a connection of its own (the attempt
+        // timeout bounds the connect anyway).
+        .connect_timeout(MAX_CONNECT_TIMEOUT)
         .operation_attempt_timeout(attempt)
         .operation_timeout(call)
         .build()

@@ -1,6 +1,6 @@
 //! For tests that run the handler in-process against the local Connect endpoint.
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::{BehaviorVersion, ConfigLoader, Region};
 use aws_sdk_connect::config::Credentials;
 use connect_local::{find_model, LocalConnect};
 use connect_rules::execute::Connect;
@@ -15,10 +15,10 @@ pub async fn local_connect() -> LocalConnect {
         .unwrap()
 }
 
-/// The function with its real SDK client, built as at cold start, talking to `endpoint`.
-pub async fn function_against(endpoint: &LocalConnect, book: RuleBook) -> Function {
-    let loader = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint.url())
+/// The settings of a client that talks to the endpoint at `url`, with local credentials.
+pub fn loader(url: &str) -> ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(url)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
             "AKIDLOCAL",
@@ -26,7 +26,12 @@ pub async fn function_against(endpoint: &LocalConnect, book: RuleBook) -> Functi
             None,
             None,
             "test",
-        ));
+        ))
+}
+
+/// The function with its real SDK client, built as at cold start, talking to `endpoint`.
+pub async fn function_against(endpoint: &LocalConnect, book: RuleBook) -> Function {
+    let loader = loader(&endpoint.url());
     let connect = Connect::new(Connect::client(loader).await, book.settings.block_timeout);
     Function::new(book, Some(connect))
 }
