@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the pure middle of an invocation: parse → evaluate → plan with 10,
-//! 100 and 1,000 rules, and loading and checking a 1,000-rule file.
+//! 100 and 1,000 rules, and loading a 1,000-rule file: its YAML, checked, and compiled.
 //!
 //! `cargo bench --bench pipeline`; targets and figures are in BENCHMARKS.md.
 
@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use connect_rules::contact::Contact;
 use connect_rules::event::FlowEvent;
 use connect_rules::plan::plan;
-use connect_rules::rules::RuleBook;
+use connect_rules::rules::{compiled, RuleBook};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 const TASK: &[u8] = include_bytes!("../events/task.json");
@@ -52,6 +52,10 @@ fn load(c: &mut Criterion) {
     let source = rules_file(1_000);
     c.bench_function("load_and_check_1000_rules", |b| {
         b.iter(|| black_box(RuleBook::from_source(black_box(&source), "bench.yaml").unwrap()))
+    });
+    let compiled = compiled::compile(&source, "bench.yaml").unwrap();
+    c.bench_function("load_1000_compiled_rules", |b| {
+        b.iter(|| black_box(compiled::read(black_box(&compiled), "bench.compiled").unwrap()))
     });
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::file::{RuleFile, RulesFile, SettingsFile};
+use super::pattern::Compile;
 use super::{condition, schema};
 use super::{OnError, OnMissing, Rule, RuleBook, Settings};
 use crate::actions::Actions;
@@ -21,6 +22,7 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
     let parsed = shape::parse::<RulesFile>(source)?;
     let mut checker = Checker {
         diagnostics: Diagnostics::new(source),
+        patterns: Compile::AtLoad,
     };
     let file = parsed.file;
     for part in parsed.misshapen {
@@ -37,16 +39,19 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
 }
 
 /// A file already read into its types, with no text to locate problems in: a compiled
-/// file's body, which was checked with its text when it was compiled.
+/// file's body, which was checked with its text when it was compiled, so its patterns are
+/// compiled only when first used.
 pub(super) fn checked(file: RulesFile) -> Result<RuleBook, Vec<Problem>> {
     let checker = Checker {
         diagnostics: Diagnostics::new(""),
+        patterns: Compile::OnFirstUse,
     };
     checker.finish(file)
 }
 
 struct Checker<'s> {
     diagnostics: Diagnostics<'s>,
+    patterns: Compile,
 }
 
 impl Checker<'_> {
@@ -292,9 +297,9 @@ impl Checker<'_> {
                 OnMissing::Fail
             }
         };
-        let when = rule
-            .when
-            .map(|condition| condition::check(&mut self.diagnostics, &at, "when", condition));
+        let when = rule.when.map(|condition| {
+            condition::check(&mut self.diagnostics, &at, "when", condition, self.patterns)
+        });
         let actions = Actions::check(rule.actions, &mut self.diagnostics.rule(at));
         let when = match when {
             Some(None) => return None,

@@ -2,17 +2,13 @@
 
 use std::time::SystemTime;
 
-use regex::{Regex, RegexBuilder};
-
 use super::file::ConditionFile;
+use super::pattern::{Compile, Pattern};
 use super::time::{self, Span};
 use crate::calendar;
 use crate::contact::{Contact, Field, UnknownField};
 use crate::diagnostics::{Diagnostics, RuleAt};
 use crate::template::Text;
-
-/// Compiled-size cap: the regex engine runs in linear time, so size is the only risk.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 #[derive(Debug, Clone)]
 pub enum Condition {
@@ -36,8 +32,8 @@ pub enum Test {
     Prefix(String),
     Suffix(String),
     Contains(String),
-    /// Compiled at load; with `ignore_case` it was compiled case-insensitive.
-    Matches(Regex),
+    /// With `ignore_case` it is compiled case-insensitive.
+    Matches(Pattern),
     Compare(Comparison, f64),
     /// A local time or date within a span (`rules::time`).
     Between(Span),
@@ -100,7 +96,7 @@ impl Test {
             (Test::Prefix(prefix), Some(value)) => folded(value).starts_with(&folded(prefix)),
             (Test::Suffix(suffix), Some(value)) => folded(value).ends_with(&folded(suffix)),
             (Test::Contains(part), Some(value)) => folded(value).contains(&folded(part)),
-            (Test::Matches(regex), Some(value)) => regex.is_match(value),
+            (Test::Matches(pattern), Some(value)) => pattern.is_match(value),
             (Test::Compare(comparison, bound), Some(value)) => match value.trim().parse::<f64>() {
                 Ok(number) if number.is_finite() => match comparison {
                     Comparison::GreaterThan => number > *bound,
@@ -129,6 +125,7 @@ pub(super) fn check(
     at: &RuleAt<'_>,
     path: &str,
     file: ConditionFile,
+    compile: Compile,
 ) -> Option<Condition> {
     let ignore_case = file.ignore_case;
     let mut tests: Vec<(&str, Option<Test>)> = Vec::new();
@@ -158,17 +155,9 @@ pub(super) fn check(
         tests.push(("exists", Some(Test::Exists(wanted))));
     }
     if let Some(pattern) = file.matches {
-        let compiled = RegexBuilder::new(&pattern)
-            .case_insensitive(ignore_case)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build();
-        let test = match compiled {
-            Ok(regex) => Some(Test::Matches(regex)),
-            Err(error) => {
-                // The parser's text draws a caret under the pattern; its last line says why.
-                let text = error.to_string();
-                let reason = text.lines().last().unwrap_or_default();
-                let reason = reason.trim().trim_start_matches("error: ");
+        let test = match Pattern::new(pattern.clone(), ignore_case, compile) {
+            Ok(pattern) => Some(Test::Matches(pattern)),
+            Err(reason) => {
                 let message = format!("bad regular expression `{pattern}`: {reason}");
                 diagnostics
                     .rule(*at)
@@ -284,6 +273,7 @@ pub(super) fn check(
             at,
             &format!("{path}.not"),
             *inner,
+            compile,
         )?)));
     }
     let (name, list, combine): (_, _, fn(Vec<Condition>) -> Condition) = match (file.all, file.any)
@@ -301,7 +291,15 @@ pub(super) fn check(
     let checked: Vec<_> = list
         .into_iter()
         .enumerate()
-        .map(|(index, c)| check(diagnostics, at, &format!("{path}.{name}[{index}]"), c))
+        .map(|(index, c)| {
+            check(
+                diagnostics,
+                at,
+                &format!("{path}.{name}[{index}]"),
+                c,
+                compile,
+            )
+        })
         .collect();
     checked.into_iter().collect::<Option<Vec<_>>>().map(combine)
 }
@@ -365,7 +363,7 @@ mod tests {
         assert!(test("attributes.note", Test::Contains("ll b".into())).holds(&contact));
         assert!(test(
             "attributes.note",
-            Test::Matches(Regex::new("^call\\s").unwrap())
+            Test::Matches(Pattern::new("^call\\s".into(), false, Compile::AtLoad).unwrap())
         )
         .holds(&contact));
     }

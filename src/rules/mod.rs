@@ -4,6 +4,7 @@ mod check;
 pub mod compiled;
 mod condition;
 mod file;
+mod pattern;
 pub mod schema;
 #[cfg(test)]
 mod shape_tests;
@@ -19,6 +20,7 @@ use std::time::Duration;
 pub use crate::actions::OnMissing;
 pub use crate::diagnostics::{FileError, Problem};
 pub use condition::{Comparison, Condition, Test};
+pub use pattern::Pattern;
 
 use crate::actions::{Actions, RuleContext};
 use crate::calendar::Calendar;

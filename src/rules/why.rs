@@ -92,7 +92,7 @@ fn written(test: &Test) -> (&'static str, String) {
         Test::Prefix(text) => ("prefix", quoted(text)),
         Test::Suffix(text) => ("suffix", quoted(text)),
         Test::Contains(text) => ("contains", quoted(text)),
-        Test::Matches(regex) => ("matches", quoted(regex.as_str())),
+        Test::Matches(pattern) => ("matches", quoted(pattern.as_str())),
         Test::Compare(comparison, bound) => {
             let operator = match comparison {
                 Comparison::GreaterThan => "greater_than",
