@@ -179,7 +179,7 @@ fn compile_writes_beside_the_rules_file_and_every_command_reads_what_it_wrote() 
     std::fs::copy(workspace().join("rules/rules.yaml"), &rules).unwrap();
     let output = connect_rules(&["compile", rules.to_str().unwrap()]);
     assert!(output.status.success(), "{output:?}");
-    let compiled = folder.join("rules.compiled");
+    let compiled = folder.join("rules.yaml.compiled");
     let compiled = compiled.to_str().unwrap();
 
     let output = connect_rules(&["check", compiled]);

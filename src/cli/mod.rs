@@ -25,7 +25,7 @@ usage:
       Check a rules file; print every problem with its location.
   connect-rules compile RULES_FILE [-o OUTPUT]
       Check a rules file and write its compiled form, what a cold start reads fastest
-      (default OUTPUT: beside it, with the extension .compiled; `sam build` makes the rules
+      (default OUTPUT: beside it, RULES_FILE.compiled; `sam build` compiles the rules
       layer's). Only this version of connect-rules reads what it compiles; every command
       here reads either form.
   connect-rules invoke EVENT_FILE [--rules RULES_FILE] [--execute] [--at TIME]
@@ -165,7 +165,11 @@ fn check(path: &Path) -> ExitCode {
 
 fn compile(rules: &Path, output: Option<&Path>) -> ExitCode {
     let output = output.map_or_else(
-        || rules.with_extension(rules::compiled::EXTENSION),
+        || {
+            let mut name = rules.as_os_str().to_owned();
+            name.push(format!(".{}", rules::compiled::EXTENSION));
+            PathBuf::from(name)
+        },
         Path::to_path_buf,
     );
     let name = rules.file_name().map_or_else(

@@ -29,6 +29,13 @@ fn emulator() -> PathBuf {
         .expect("the Lambda Runtime Interface Emulator: set CONNECT_RULES_RIE or run scripts/test, which installs it")
 }
 
+/// What the emulator starts: `CONNECT_RULES_FUNCTION` (scripts/sam-build sets it to a
+/// wrapper running the shipped aarch64 bootstrap under qemu), else this build's binary.
+fn function() -> PathBuf {
+    std::env::var_os("CONNECT_RULES_FUNCTION")
+        .map_or_else(|| env!("CARGO_BIN_EXE_connect-rules").into(), PathBuf::from)
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -63,7 +70,7 @@ impl Lambda {
             .arg(format!("127.0.0.1:{invoke_port}"))
             .arg("--runtime-api-address")
             .arg(format!("127.0.0.1:{runtime_port}"))
-            .arg(env!("CARGO_BIN_EXE_connect-rules"))
+            .arg(function())
             .current_dir(workspace())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
