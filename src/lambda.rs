@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use lambda_runtime::service_fn;
 
-use crate::execute::{open_connection, Connect};
+use crate::execute::Connect;
 use crate::function::Function;
 use crate::metrics::{Metrics, MetricsSetting};
 use crate::rules::{Form, RuleBook};
@@ -37,13 +37,9 @@ pub async fn serve() -> Result<(), StartError> {
     // so the rules load on a thread of their own meanwhile: the cold start waits for the
     // longer of the two rather than their sum.
     let path = rules_path();
-    let (loaded, rules) = tokio::sync::oneshot::channel();
-    let loader = std::thread::Builder::new()
+    let rules = std::thread::Builder::new()
         .name("rules".to_owned())
-        .spawn(move || {
-            // Nobody to tell when the cold start has already failed.
-            let _ = loaded.send((RuleBook::open(&path), started.elapsed()));
-        })
+        .spawn(move || (RuleBook::open(&path), started.elapsed()))
         .map_err(StartError::Thread)?;
     let client = if dry_run {
         None
@@ -51,15 +47,9 @@ pub async fn serve() -> Result<(), StartError> {
         Some(Connect::client(Connect::environment()).await)
     };
     let client_ready = started.elapsed();
-    if let Some(client) = client.clone() {
-        // Not waited for: it goes on while the rules load and the first event arrives.
-        tokio::spawn(async move { open_connection(&client).await });
-    }
-    let Ok((book, rules_ready)) = rules.await else {
-        // The loader ended without sending: it panicked, and its panic is the report.
-        let panic = loader.join().err();
-        std::panic::resume_unwind(panic.unwrap_or_else(|| Box::new("the rules thread ended")));
-    };
+    let (book, rules_ready) = rules
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     let (book, form) = book?;
     if dry_run {
         tracing::info!("DRY_RUN is on: plans are logged and no Connect call is made");

@@ -19,10 +19,8 @@ use crate::calls::{Call, Calls, PlannedReference, TaskCall, TaskLink, TaskTarget
 use crate::limits::{self, ReferenceType};
 use crate::outcome::{Applied, CallError, CallReport, Outcome};
 use crate::vocabulary::code;
-pub use handshake::open_connection;
 use throttles::Throttles;
 
-mod handshake;
 mod throttles;
 
 /// SDK attempts per call. Retries are jittered; with the deadline they never outlive it.

@@ -1,6 +1,5 @@
-//! The connection opened at cold start: the request that opens it leaves as an unsigned
-//! `GET /` with nothing of a call in it, and the first real call goes out on that same
-//! connection instead of opening its own.
+//! Calls share the client's connection: one made with little of its budget left goes out on
+//! the connection the one before it opened, instead of opening its own.
 
 #[allow(dead_code)] // the in-process function, which this does not need
 mod support;
@@ -10,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use connect_rules::calls::{AttributesCall, Call, Calls};
-use connect_rules::execute::{open_connection, Connect};
+use connect_rules::execute::Connect;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -64,43 +63,28 @@ async fn server() -> (String, Seen) {
 }
 
 #[tokio::test]
-async fn the_first_call_goes_out_on_the_connection_opened_at_cold_start() {
+async fn a_call_with_little_budget_left_goes_out_on_the_open_connection() {
     let (url, seen) = server().await;
-    let loader = support::loader(&url);
-    let client = Connect::client(loader).await;
-    open_connection(&client).await;
-    {
-        let seen = seen.lock().unwrap();
-        let [(0, line, headers)] = seen.as_slice() else {
-            panic!("one request on one connection: {seen:?}");
-        };
-        assert_eq!(line, "GET / HTTP/1.1");
-        for header in headers {
-            assert!(
-                header.starts_with("host:"),
-                "nothing of a call leaves with it, no signature: {header}"
-            );
-        }
-    }
-
-    // A 1 s block: each attempt gets less than the longest connect, which must not change
-    // the pool the call draws from.
+    let client = Connect::client(support::loader(&url)).await;
+    // A 1 s block: each attempt gets a third of it, and the second call less than that.
     let connect = Connect::new(client, Duration::from_secs(1));
     let call = Call::UpdateContactAttributes(AttributesCall {
         instance_id: "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa".to_owned(),
         initial_contact_id: "5ca32fbd-8f92-46af-92a5-6b0f970f0efe".to_owned(),
         attributes: BTreeMap::from([("tier".to_owned(), "gold".to_owned())]),
     });
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
-    let outcome = connect.execute(&Calls(vec![call]), deadline).await;
-    assert_eq!(outcome.applied().len(), 1, "{outcome:?}");
+    let calls = Calls(vec![call]);
+    for budget in [Duration::from_secs(1), Duration::from_millis(200)] {
+        let outcome = connect
+            .execute(&calls, tokio::time::Instant::now() + budget)
+            .await;
+        assert_eq!(outcome.applied().len(), 1, "{outcome:?}");
+    }
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 2, "{seen:?}");
-    let (connection, line, headers) = &seen[1];
-    assert_eq!(
-        *connection, 0,
-        "the call opened a connection of its own: {seen:?}"
-    );
-    assert!(line.starts_with("POST /contact/attributes"), "{line}");
-    assert!(headers.iter().any(|h| h.starts_with("authorization:")));
+    let connections: Vec<usize> = seen.iter().map(|(connection, _, _)| *connection).collect();
+    assert_eq!(connections, [0, 0], "{seen:?}");
+    for (_, line, headers) in seen.iter() {
+        assert!(line.starts_with("POST /contact/attributes"), "{line}");
+        assert!(headers.iter().any(|h| h.starts_with("authorization:")));
+    }
 }
