@@ -68,10 +68,20 @@ impl FileError {
     /// The text of the file at `path`, or the one problem that it cannot be read; `what`
     /// names the file in that message (`the rules file`).
     pub fn read(path: &Path, what: &str) -> Result<String, FileError> {
-        std::fs::read_to_string(path).map_err(|error| FileError {
-            origin: path.display().to_string(),
-            problems: vec![Problem::whole_file(format!("cannot read {what}: {error}"))],
+        std::fs::read_to_string(path).map_err(|error| {
+            FileError::whole(
+                &path.display().to_string(),
+                format!("cannot read {what}: {error}"),
+            )
         })
+    }
+
+    /// One problem with the file as a whole.
+    pub fn whole(origin: &str, message: String) -> FileError {
+        FileError {
+            origin: origin.to_owned(),
+            problems: vec![Problem::whole_file(message)],
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::check;
 use super::file::RulesFile;
 use super::{RuleBook, RulesError};
-use crate::diagnostics::{FileError, Problem};
+use crate::diagnostics::FileError;
 
 /// How a compiled file starts: how a loader tells one from a rules file.
 const MAGIC: &str = "connect-rules compiled rules ";
@@ -47,10 +47,7 @@ pub fn is_compiled(text: &str) -> bool {
 /// compiled file's text. The same text always compiles to the same bytes.
 pub fn compile(source: &str, name: &str) -> Result<String, RulesError> {
     let book = RuleBook::from_source(source, name)?;
-    let problem = |message: String| RulesError {
-        origin: name.to_owned(),
-        problems: vec![Problem::whole_file(message)],
-    };
+    let problem = |message: String| FileError::whole(name, message);
     let tree: serde_yaml::Value = serde_yaml::from_str(source)
         .map_err(|error| problem(format!("cannot be compiled: {error}")))?;
     let body = serde_json::to_string(&tree)
@@ -79,10 +76,7 @@ pub fn compile(source: &str, name: &str) -> Result<String, RulesError> {
 
 /// Reads a compiled file's text; `origin` names it in messages.
 pub fn read(text: &str, origin: &str) -> Result<(RuleBook, Provenance), RulesError> {
-    let refuse = |message: String| RulesError {
-        origin: origin.to_owned(),
-        problems: vec![Problem::whole_file(message)],
-    };
+    let refuse = |message: String| FileError::whole(origin, message);
     let (header, body) = text
         .strip_prefix(MAGIC)
         .and_then(|rest| rest.split_once('\n'))
@@ -112,14 +106,8 @@ pub fn read(text: &str, origin: &str) -> Result<(RuleBook, Provenance), RulesErr
 
 /// What a loader says of a file named `.compiled` that does not start as one.
 pub fn not_compiled(origin: &str) -> RulesError {
-    RulesError {
-        origin: origin.to_owned(),
-        problems: vec![Problem::whole_file(damaged(
-            origin,
-            "it does not start the way a compiled rules file does",
-            None,
-        ))],
-    }
+    let why = "it does not start the way a compiled rules file does";
+    FileError::whole(origin, damaged(origin, why, None))
 }
 
 /// Why a file is not a usable compiled one, and what to run; `source` is the rules file's
@@ -135,11 +123,11 @@ fn damaged(origin: &str, why: &str, source: Option<&str>) -> String {
 /// The rule book from a body, checked as a rules file is; it was checked when compiled, so
 /// a problem here means a body no `compile` wrote.
 fn from_body(body: &str, origin: &str) -> Result<RuleBook, RulesError> {
-    let file: RulesFile = serde_json::from_str(body).map_err(|error| FileError {
-        origin: origin.to_owned(),
-        problems: vec![Problem::whole_file(format!(
-            "the compiled rules cannot be read: {error}"
-        ))],
+    let file: RulesFile = serde_json::from_str(body).map_err(|error| {
+        FileError::whole(
+            origin,
+            format!("the compiled rules cannot be read: {error}"),
+        )
     })?;
     check::checked(file).map_err(|problems| FileError {
         origin: origin.to_owned(),
