@@ -46,6 +46,8 @@ RULES = os.path.join(ROOT, "bench", "rules-100.yaml")
 # What connect-rules reads at cold start: RULES compiled, as `sam build` ships rules (set in
 # main; --yaml measures the YAML instead).
 SHIPPED_RULES = RULES
+# Which trust store each binary loads at cold start (Endpoint.trust), by path; set in main.
+TRUST_STORES = {}
 INSTANCE = "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa"
 
 
@@ -96,17 +98,21 @@ class Endpoint:
         )
         wait_for_port(self.port)
         self.url = f"http://127.0.0.1:{self.port}"
-        # The SDK loads the system's trust store at cold start. Lambda's Amazon Linux 2023
-        # has one bundle file; Debian also has a directory of hashed links to the same
-        # certificates, which rustls-native-certs reads as well, doubling the cost. The
-        # bundle alone is what a function pays on Lambda.
-        self.environment = {"SSL_CERT_FILE": ssl.get_default_verify_paths().cafile}
+        self.system_bundle = ssl.get_default_verify_paths().cafile
         for name in EVENTS:
             data = load_event(name)["Details"]["ContactData"]
             self.control("PUT", "/_local/contacts", {
                 "InstanceId": INSTANCE, "ContactId": data["ContactId"], "Channel": data["Channel"],
                 "Active": True, "Attributes": data["Attributes"],
             })
+
+    def trust(self, store):
+        """The environment that gives a function its trust store as on Lambda. "system": the
+        SDK's default, the system's bundle: Lambda's Amazon Linux 2023 has one bundle file;
+        Debian also has a directory of hashed links to the same certificates, which the SDK
+        would read as well, doubling the cost, so SSL_CERT_FILE names the bundle alone.
+        "amazon": connect-rules' own, Amazon's roots compiled in: nothing to set."""
+        return {"SSL_CERT_FILE": self.system_bundle} if store == "system" else {}
 
     def control(self, method, path, body=None):
         return request(self.port, method, path, body)
@@ -128,7 +134,7 @@ class Lambda:
             "AWS_ENDPOINT_URL_CONNECT": endpoint.url,
             "AWS_ACCESS_KEY_ID": "AKIDLOCAL", "AWS_SECRET_ACCESS_KEY": "local-secret", "AWS_REGION": "us-east-1",
             "AWS_LAMBDA_FUNCTION_TIMEOUT": "10", "RULES_FILE": SHIPPED_RULES,
-            **endpoint.environment,
+            **endpoint.trust(TRUST_STORES.get(binary, "system")),
         }
         self.process = subprocess.Popen(
             [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
@@ -259,6 +265,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a smoke run: few samples")
     parser.add_argument("--against", metavar="DIR",
                         help="compare with the connect-rules of another build (its release directory) instead of the baseline")
+    parser.add_argument("--against-system-store", action="store_true",
+                        help="the other build trusts the system's store (builds before src/execute/https.rs)")
     parser.add_argument("--yaml", action="store_true", help="connect-rules reads the rules' YAML instead of their compiled form")
     arguments = parser.parse_args()
     starts, invocations, samples = (1, 20, 5) if arguments.quick else (15, 300, 50)
@@ -269,6 +277,10 @@ def main():
         subprocess.run([os.path.join(RELEASE, "connect-rules"), "compile", RULES, "-o", SHIPPED_RULES],
                        check=True, capture_output=True)
     latency_ms = 20
+
+    TRUST_STORES[os.path.join(RELEASE, "connect-rules")] = "amazon"
+    if arguments.against and not arguments.against_system_store:
+        TRUST_STORES[os.path.join(arguments.against, "connect-rules")] = "amazon"
 
     rules_events = {name: load_event(name) for name in EVENTS}
     if arguments.against:

@@ -10,12 +10,20 @@ import tempfile
 import threading
 
 
+# What each trust store of Endpoint.trust holds, as a file of certificates.
+STORES = {
+    "system": lambda endpoint: endpoint.system_bundle,
+    "amazon": lambda endpoint: os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                            "src", "execute", "amazon-roots.pem"),
+}
+
+
 class TlsFront:
     """TLS in front of the local endpoint, so that a function's first call makes a TLS
     handshake as it would with Connect, and with it the crypto library's first use of
-    randomness. The function trusts the front's certificate authority through SSL_CERT_FILE,
-    a copy of the system's bundle with it added, so loading the trust store costs what it
-    costs in production."""
+    randomness. A function trusts the front's certificate authority through SSL_CERT_FILE: its
+    own trust store (Endpoint.trust) with the authority added, so that loading it costs what
+    it costs on Lambda, plus one certificate."""
 
     def __init__(self, endpoint):
         self.directory = tempfile.mkdtemp(prefix="connect-rules-bench-tls-")
@@ -25,7 +33,6 @@ class TlsFront:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.url = f"https://localhost:{self.port}"
-        self.environment = {"SSL_CERT_FILE": os.path.join(self.directory, "bundle.pem")}
         threading.Thread(target=self.accept, daemon=True).start()
 
     def certificate(self, endpoint):
@@ -39,10 +46,14 @@ class TlsFront:
             extensions.write("subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n")
         openssl("x509", "-req", "-in", path("localhost.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
                 "-CAcreateserial", "-days", "1", "-extfile", path("extensions"), "-out", path("localhost.pem"))
-        with open(path("bundle.pem"), "w") as bundle:
-            bundle.write(open(endpoint.environment["SSL_CERT_FILE"]).read())
-            bundle.write(open(path("ca.pem")).read())
+        for store, certificates in STORES.items():
+            with open(path(f"{store}.pem"), "w") as bundle:
+                bundle.write(open(certificates(endpoint)).read())
+                bundle.write(open(path("ca.pem")).read())
         return path("localhost.pem"), path("localhost.key")
+
+    def trust(self, store):
+        return {"SSL_CERT_FILE": os.path.join(self.directory, f"{store}.pem")}
 
     def accept(self):
         while True:

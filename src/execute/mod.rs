@@ -21,6 +21,7 @@ use crate::outcome::{Applied, CallError, CallReport, Outcome};
 use crate::vocabulary::code;
 use throttles::Throttles;
 
+mod https;
 mod throttles;
 
 /// SDK attempts per call. Retries are jittered; with the deadline they never outlive it.
@@ -68,9 +69,11 @@ impl Connect {
     /// SDK's defaults, which have no operation timeout and back off for up to 20 s. Each call
     /// narrows the timeouts to what is left of its invocation (`within`); these bound any
     /// call by the longest block a flow can have, so the client needs no rules to be built.
+    /// Its HTTPS connector and trust store: `https`.
     pub async fn client(loader: ConfigLoader) -> Client {
         let longest_block = Duration::from_secs(limits::BLOCK_TIMEOUT_MAX_SECONDS);
         let config = loader
+            .http_client(https::client(MAX_CONNECT_TIMEOUT))
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(MAX_ATTEMPTS)
@@ -277,14 +280,11 @@ fn expiry(minutes: i32) -> HashMap<String, SegmentAttributeValue> {
     HashMap::from([("connect:ContactExpiry".to_owned(), value)])
 }
 
-/// An attempt's timeout (and a connect timeout within it, at most `MAX_CONNECT_TIMEOUT`)
-/// and the whole call's, retries and backoff included.
+/// An attempt's timeout and the whole call's, retries and backoff included. The connect
+/// timeout is the connector's (`https::client`, `MAX_CONNECT_TIMEOUT`), the same for every
+/// call, so that all calls draw from one pool of connections.
 fn timeouts(attempt: Duration, call: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        // The same for every call, because the SDK keeps a pool of connections per connect
-        // timeout: a call with its own would open a connection of its own (the attempt
-        // timeout bounds the connect anyway).
-        .connect_timeout(MAX_CONNECT_TIMEOUT)
         .operation_attempt_timeout(attempt)
         .operation_timeout(call)
         .build()

@@ -1,0 +1,173 @@
+//! Which certificates the function trusts, over real TLS: by default Amazon's roots (which
+//! store is chosen, and that it holds those roots: `execute::https`'s unit tests), so a
+//! throwaway authority's certificate for localhost, in front of the local endpoint, is refused
+//! with a report naming why; once `SSL_CERT_FILE` names the authority, as an operator with a
+//! private endpoint would, the same call succeeds.
+
+#[allow(dead_code)] // the in-process function, which this does not need
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use connect_local::fixtures::workspace;
+use serde_json::Value;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::TlsAcceptor;
+
+/// A throwaway authority (`ca.pem`) and a certificate it signed for localhost, made by
+/// `openssl` in `dir`.
+fn authority_and_localhost(dir: &Path) {
+    let openssl = |arguments: &[&str]| {
+        let status = Command::new("openssl")
+            .args(arguments)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(status.status.success(), "openssl {arguments:?}: {status:?}");
+    };
+    let curve = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &curve,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "1"],
+            &["-subj", "/CN=connect-rules trust test"],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &curve,
+            &["-keyout", "localhost.key", "-out", "localhost.csr"],
+            &["-subj", "/CN=localhost"],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("extensions"),
+        "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "localhost.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "extensions",
+        "-out",
+        "localhost.pem",
+    ]);
+}
+
+/// TLS with the localhost certificate in front of `backend`; its `https://localhost:PORT`.
+async fn tls_front(dir: &Path, backend: std::net::SocketAddr) -> String {
+    let chain = CertificateDer::pem_file_iter(dir.join("localhost.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("localhost.key")).unwrap();
+    let config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A refused handshake is what one of the tests expects.
+                let Ok(mut secure) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let mut plain = TcpStream::connect(backend).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut secure, &mut plain).await;
+            });
+        }
+    });
+    format!("https://localhost:{port}")
+}
+
+/// `connect-rules invoke --execute` of the voice event against `url`, with `SSL_CERT_FILE`
+/// set to `trust_store` or unset; its printed report.
+fn invoke(url: &str, trust_store: Option<&PathBuf>) -> Value {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connect-rules"));
+    command
+        .args(["invoke", "events/voice.json", "--rules", "rules/rules.yaml"])
+        .arg("--execute")
+        .current_dir(workspace())
+        .env("AWS_ENDPOINT_URL_CONNECT", url)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+        .env("AWS_SECRET_ACCESS_KEY", "local-secret")
+        .env_remove("SSL_CERT_DIR")
+        .env_remove("AWS_PROFILE");
+    match trust_store {
+        Some(path) => command.env("SSL_CERT_FILE", path),
+        None => command.env_remove("SSL_CERT_FILE"),
+    };
+    let output = command.output().unwrap();
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("a report: {output:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_amazon_roots_are_trusted_unless_ssl_cert_file_names_a_store() {
+    let dir = std::env::temp_dir().join(format!("connect-rules-trust-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    authority_and_localhost(&dir);
+    let endpoint = support::local_connect().await;
+    endpoint.put_event_contacts();
+    let backend = endpoint
+        .url()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let url = tls_front(&dir, backend).await;
+
+    let refused = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || invoke(&url, None)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        refused["answer"]["errorCode"], "ConnectUnreachable",
+        "{refused:#}"
+    );
+    assert!(
+        refused.to_string().contains("UnknownIssuer"),
+        "the report names the untrusted certificate: {refused:#}"
+    );
+    assert!(endpoint.served().is_empty());
+
+    let accepted = tokio::task::spawn_blocking({
+        let ca = dir.join("ca.pem");
+        move || invoke(&url, Some(&ca))
+    })
+    .await
+    .unwrap();
+    assert_eq!(accepted["answer"]["errorCode"], Value::Null, "{accepted:#}");
+    assert_eq!(endpoint.served().len(), 1, "{accepted:#}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
