@@ -113,7 +113,7 @@ fn invoke_plans_a_task_transfer_despite_null_endpoints() {
 
 #[test]
 fn invoke_reads_rules_file_from_the_environment_and_exits_1_on_an_error_answer() {
-    let dir = std::env::temp_dir().join(format!("connect-rules-cli-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("connect-rules-cli-invoke-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("bad.json"),
@@ -173,7 +173,8 @@ fn the_example_rules_plan_and_answer_every_earlier_event_as_they_always_have() {
 
 #[test]
 fn compile_writes_beside_the_rules_file_and_every_command_reads_what_it_wrote() {
-    let folder = std::env::temp_dir().join(format!("connect-rules-cli-{}", std::process::id()));
+    let folder =
+        std::env::temp_dir().join(format!("connect-rules-cli-compile-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
     let rules = folder.join("rules.yaml");
     std::fs::copy(workspace().join("rules/rules.yaml"), &rules).unwrap();
