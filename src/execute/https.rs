@@ -62,9 +62,9 @@ fn trust_store(variable: impl Fn(&str) -> Option<std::ffi::OsString>) -> TrustSt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::CertificateDer;
     use sha2::{Digest, Sha256};
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::CertificateDer;
 
     /// The SHA-256 fingerprints Amazon Trust Services publishes for its roots
     /// (amazontrust.com/repository), in the file's order.
