@@ -6,11 +6,11 @@ does) against the local Connect endpoint; connect-rules reads the rules compiled
 build` ships them. Reported for both, with ratios: cold-start init duration (the emulator's
 INIT REPORT) over plain HTTP and over TLS, and per event over TLS init + first invocation,
 what a caller waits through on a cold start (the first call's handshake is where the crypto
-library first draws randomness), warm
-p50/p99 per event, peak RSS and binary size; then, with a fixed latency injected into every
-Connect call, the wall time of a task invocation that writes attributes, adds references
-and transfers, against one call's latency (the baseline's single call for the voice event,
-as its SDK saw it).
+library first draws randomness), warm p50/p99 per event and the CPU the function spends on
+each, peak RSS and binary size; then, with a fixed latency injected into every Connect call,
+the wall time of a task invocation that writes attributes, adds references and transfers,
+against one call's latency (the baseline's single call for the voice event, as its SDK saw
+it).
 
     bench/run.py                  # the full run recorded in BENCHMARKS.md
     bench/run.py --quick          # a smoke run (scripts/test runs it so it cannot rot)
@@ -159,14 +159,26 @@ class Lambda:
             line = re.search(r"cold start.*", log.read())
         return {name: int(value) for name, value in re.findall(r"(\w+)_us=(\d+)", line.group(0))} if line else {}
 
-    def peak_rss_kib(self):
-        """VmHWM of the function process: the emulator's child, spawned from any of its threads."""
+    def function_pid(self):
+        """The function process: the emulator's child, spawned from any of its threads."""
         for task in os.listdir(f"/proc/{self.process.pid}/task"):
             for child in open(f"/proc/{self.process.pid}/task/{task}/children").read().split():
-                for line in open(f"/proc/{child}/status"):
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1])
+                return child
+        return None
+
+    def peak_rss_kib(self):
+        """VmHWM of the function process."""
+        for line in open(f"/proc/{self.function_pid()}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
         return float("nan")
+
+    def cpu_ns(self):
+        """CPU time the function process has used so far, every thread, user and kernel: the
+        first field of each thread's schedstat, in nanoseconds."""
+        pid = self.function_pid()
+        return sum(int(open(f"/proc/{pid}/task/{thread}/schedstat").read().split()[0])
+                   for thread in os.listdir(f"/proc/{pid}/task"))
 
     def close(self):
         self.process.terminate()
@@ -225,18 +237,24 @@ def cold_starts(binaries, events, endpoint, count):
 
 
 def warm(binaries, events, endpoint, count):
-    """Warm invocations of every event, the two functions taking turns, then each one's peak RSS."""
+    """Warm invocations of every event, the two functions taking turns: each one's wall time
+    as the caller sees it and the CPU its function process spent on it (the wall time also
+    holds the emulator's and this script's share of the machine), then each one's peak RSS."""
     functions = {name: Lambda(binary, endpoint) for name, binary in binaries.items()}
     try:
         warm_ms = {name: {} for name in binaries}
+        cpu_us = {name: {} for name in binaries}
         for event in EVENTS:
             for name, function in functions.items():
                 function.invoke(events[name][event])
-                warm_ms[name][event] = []
+                warm_ms[name][event], cpu_us[name][event] = [], []
             for _ in range(count):
                 for name, function in functions.items():
+                    before = function.cpu_ns()
                     warm_ms[name][event].append(function.invoke(events[name][event])[0] * 1000)
-        return {name: {"warm": warm_ms[name], "rss": function.peak_rss_kib()} for name, function in functions.items()}
+                    cpu_us[name][event].append((function.cpu_ns() - before) / 1000)
+        return {name: {"warm": warm_ms[name], "cpu": cpu_us[name], "rss": function.peak_rss_kib()}
+                for name, function in functions.items()}
     finally:
         for function in functions.values():
             function.close()
@@ -330,6 +348,8 @@ def main():
     for name in EVENTS:
         rows.append((f"warm {name} p50 (ms)", percentile(ours["warm"][name], 0.5), percentile(floor["warm"][name], 0.5)))
         rows.append((f"warm {name} p99 (ms)", percentile(ours["warm"][name], 0.99), percentile(floor["warm"][name], 0.99)))
+        rows.append((f"warm {name}: the function's CPU per invocation (µs, median)",
+                     statistics.median(ours["cpu"][name]), statistics.median(floor["cpu"][name])))
     rows.append(("peak RSS (MiB)", ours["rss"] / 1024, floor["rss"] / 1024))
     rows.append(("binary size (MiB)", os.path.getsize(binaries["connect-rules"]) / 2**20, os.path.getsize(binaries[other]) / 2**20))
     for name, calls in [("voice.json", "one call"), ("task.json", "attributes + references, then transfer")]:
