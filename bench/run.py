@@ -168,17 +168,24 @@ class Lambda:
 
     def peak_rss_kib(self):
         """VmHWM of the function process."""
-        for line in open(f"/proc/{self.function_pid()}/status"):
+        pid = self.function_pid()
+        for line in open(f"/proc/{pid}/status") if pid else []:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
         return float("nan")
 
     def cpu_ns(self):
         """CPU time the function process has used so far, every thread, user and kernel: the
-        first field of each thread's schedstat, in nanoseconds."""
-        pid = self.function_pid()
-        return sum(int(open(f"/proc/{pid}/task/{thread}/schedstat").read().split()[0])
-                   for thread in os.listdir(f"/proc/{pid}/task"))
+        first field of each thread's schedstat, in nanoseconds (a thread that ends between
+        listing and reading is left out)."""
+        pid, total = self.function_pid(), 0
+        for thread in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{thread}/schedstat") as stat:
+                    total += int(stat.read().split()[0])
+            except FileNotFoundError:
+                pass
+        return total
 
     def close(self):
         self.process.terminate()
