@@ -17,7 +17,7 @@ fn a_wrong_type_is_one_problem_and_the_rest_is_still_checked() {
         [
             "r.yaml:4: rule `a` in rule set `main`: when.greater_than: invalid type: string \"lots\", expected a number",
             "r.yaml:5: rule `a` in rule set `main`: id: duplicate rule id `a` in rule set `main`",
-            "r.yaml:6: rule `a` in rule set `main`: actions.set_attributes.k: expected a string, number or boolean",
+            "r.yaml:6: rule `a` in rule set `main`: actions.set_attributes.k: invalid type: sequence, expected a string, number or boolean",
             "r.yaml:6: rule `a` in rule set `main`: actions.transfer: a transfer names a `queue_id` or a `user_id`, not both",
         ],
         "nothing more about the condition whose operand was set aside"

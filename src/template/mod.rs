@@ -2,13 +2,12 @@
 //! contact. Parsed and checked at load; rendering never invents an empty string for a
 //! missing value.
 
-use std::borrow::Cow;
-
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
-use serde::{Deserialize, Deserializer};
 
 use crate::contact::{Contact, Field};
+
+mod text;
+pub use text::Text;
 
 /// What `url` encodes: everything but the characters RFC 3986 leaves unreserved.
 const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -16,43 +15,6 @@ const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
-
-/// A template as the rules file writes it: any scalar. `priority: 5` and `vip: true` read as
-/// "5" and "true", as the author meant, instead of failing for not being quoted.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Text(pub String);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged, expecting = "expected a string, number or boolean")]
-        enum Scalar {
-            String(String),
-            Integer(i64),
-            Float(f64),
-            Bool(bool),
-        }
-        Ok(Text(match Scalar::deserialize(deserializer)? {
-            Scalar::String(text) => text,
-            Scalar::Integer(number) => number.to_string(),
-            Scalar::Float(number) => number.to_string(),
-            Scalar::Bool(flag) => flag.to_string(),
-        }))
-    }
-}
-
-impl JsonSchema for Text {
-    fn schema_name() -> Cow<'static, str> {
-        "Text".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": ["string", "number", "boolean"],
-            "description": "Text, with `{{ field | filter }}` parts read from the contact."
-        })
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
