@@ -38,18 +38,17 @@ pub(super) fn check(source: &str) -> Result<RuleBook, Vec<Problem>> {
     checker.finish(file)
 }
 
-/// A file already read into its types, with no text to locate problems in: a compiled
-/// file's body, which was checked with its text when it was compiled, so its patterns are
-/// compiled only when first used.
-pub(super) fn checked(file: RulesFile) -> Result<RuleBook, Vec<Problem>> {
-    let checker = Checker {
+/// The checker for a compiled body, which has no text to locate problems in: it was
+/// checked with its text when it was compiled, so its patterns are compiled only when first
+/// used. `body` feeds it the rules as they are read.
+pub(super) fn compiled() -> Checker<'static> {
+    Checker {
         diagnostics: Diagnostics::new(""),
         patterns: Compile::OnFirstUse,
-    };
-    checker.finish(file)
+    }
 }
 
-struct Checker<'s> {
+pub(super) struct Checker<'s> {
     diagnostics: Diagnostics<'s>,
     patterns: Compile,
 }
@@ -57,6 +56,10 @@ struct Checker<'s> {
 impl Checker<'_> {
     fn finish(mut self, file: RulesFile) -> Result<RuleBook, Vec<Problem>> {
         let book = self.book(file);
+        self.problems_or(book)
+    }
+
+    fn problems_or(self, book: RuleBook) -> Result<RuleBook, Vec<Problem>> {
         let problems = self.diagnostics.into_problems();
         if problems.is_empty() {
             Ok(book)
@@ -103,30 +106,63 @@ impl Checker<'_> {
 
     fn book(&mut self, file: RulesFile) -> RuleBook {
         let settings = self.settings(file.settings, &file.rule_sets);
-        if file.rule_sets.is_empty() {
+        let rule_sets = file
+            .rule_sets
+            .into_iter()
+            .map(|(set, rules)| {
+                let rules = self.rule_set(&set, rules);
+                (set, rules)
+            })
+            .collect();
+        self.assemble(settings, rule_sets)
+    }
+
+    /// The book of rule sets checked one by one as a compiled body was read, with its
+    /// settings.
+    pub(super) fn finish_read(
+        mut self,
+        settings: SettingsFile,
+        rule_sets: BTreeMap<String, Vec<Rule>>,
+    ) -> Result<RuleBook, Vec<Problem>> {
+        let settings = self.settings(settings, &rule_sets);
+        let book = self.assemble(settings, rule_sets);
+        self.problems_or(book)
+    }
+
+    fn assemble(&mut self, settings: Settings, rule_sets: BTreeMap<String, Vec<Rule>>) -> RuleBook {
+        if rule_sets.is_empty() {
             self.top("rule_sets", "there are no rule sets; add at least one");
-        }
-        let mut rule_sets = BTreeMap::new();
-        for (set, rules) in file.rule_sets {
-            if rules.is_empty() {
-                self.top(
-                    &format!("rule_sets.{set}"),
-                    format!("rule set `{set}` has no rules"),
-                );
-            }
-            let mut seen = HashSet::new();
-            let checked: Vec<(usize, Rule)> = rules
-                .into_iter()
-                .enumerate()
-                .filter_map(|(index, rule)| Some((index, self.rule(&set, index, rule, &mut seen)?)))
-                .collect();
-            self.answer_keys(&set, &checked);
-            rule_sets.insert(set, checked.into_iter().map(|(_, rule)| rule).collect());
         }
         RuleBook {
             settings,
             rule_sets,
         }
+    }
+
+    /// Checks a rule set's rules as they come, and then what holds across them.
+    pub(super) fn rule_set(
+        &mut self,
+        set: &str,
+        rules: impl IntoIterator<Item = RuleFile>,
+    ) -> Vec<Rule> {
+        let mut seen = HashSet::new();
+        let mut count = 0;
+        let checked: Vec<(usize, Rule)> = rules
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, rule)| {
+                count += 1;
+                Some((index, self.rule(set, index, rule, &mut seen)?))
+            })
+            .collect();
+        if count == 0 {
+            self.top(
+                &format!("rule_sets.{set}"),
+                format!("rule set `{set}` has no rules"),
+            );
+        }
+        self.answer_keys(set, &checked);
+        checked.into_iter().map(|(_, rule)| rule).collect()
     }
 
     /// Across a rule set: a key only one rule may answer (a task's id) is answered by one,
@@ -177,11 +213,7 @@ impl Checker<'_> {
         }
     }
 
-    fn settings(
-        &mut self,
-        file: SettingsFile,
-        rule_sets: &BTreeMap<String, Vec<RuleFile>>,
-    ) -> Settings {
+    fn settings<R>(&mut self, file: SettingsFile, rule_sets: &BTreeMap<String, R>) -> Settings {
         let on_error = match file.on_error.as_deref() {
             None | Some("answer") => OnError::Answer,
             Some("raise") => OnError::Raise,

@@ -12,8 +12,8 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::body::{self, Unread};
 use super::check;
-use super::file::RulesFile;
 use super::{RuleBook, RulesError};
 use crate::diagnostics::FileError;
 
@@ -123,15 +123,15 @@ fn damaged(origin: &str, why: &str, source: Option<&str>) -> String {
 /// The rule book from a body, checked as a rules file is; it was checked when compiled, so
 /// a problem here means a body no `compile` wrote.
 fn from_body(body: &str, origin: &str) -> Result<RuleBook, RulesError> {
-    let file: RulesFile = serde_json::from_str(body).map_err(|error| {
-        FileError::whole(
+    body::read(body, check::compiled()).map_err(|unread| match unread {
+        Unread::Shape(error) => FileError::whole(
             origin,
             format!("the compiled rules cannot be read: {error}"),
-        )
-    })?;
-    check::checked(file).map_err(|problems| FileError {
-        origin: origin.to_owned(),
-        problems,
+        ),
+        Unread::Problems(problems) => FileError {
+            origin: origin.to_owned(),
+            problems,
+        },
     })
 }
 
@@ -200,6 +200,36 @@ mod tests {
             let cut = &compiled[..at];
             assert!(read(cut, "r.compiled").is_err(), "cut at {at}");
         }
+    }
+
+    #[test]
+    fn a_body_no_compile_wrote_is_refused_for_what_is_wrong_with_it() {
+        let unreadable = [
+            (
+                r#"{"rule_sets":{"main":[{"id":"a"},{"id":"b","when":3}]}}"#,
+                "expected a condition",
+            ),
+            (r#"{"settings":{}}"#, "missing field `rule_sets`"),
+            (r#"{"rule_sets":{"main":[]}} {}"#, "trailing characters"),
+        ];
+        for (body, wanted) in unreadable {
+            let message = from_body(body, "r.compiled").unwrap_err().to_string();
+            assert!(
+                message.contains("the compiled rules cannot be read"),
+                "{message}"
+            );
+            assert!(message.contains(wanted), "{message}");
+        }
+        let unchecked = r#"{"rule_sets":{"main":[{"id":"a"},{"id":"a"}],"spare":[]}}"#;
+        let error = from_body(unchecked, "r.compiled").unwrap_err();
+        let problems: Vec<_> = error.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            problems,
+            [
+                "duplicate rule id `a` in rule set `main`",
+                "rule set `spare` has no rules"
+            ]
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The rules file, loaded and checked once at cold start into an immutable rule book.
 
+mod body;
 mod check;
 pub mod compiled;
 mod condition;
