@@ -32,11 +32,11 @@ pub(super) fn check_values(
     let mut complete = true;
     let mut bytes = 0;
     for (key, value) in file {
-        let key_path = format!("{path}.{key}");
+        let key_path = At::key(path, &key);
         if let Err(message) = limits::check_key(&key) {
-            scope.problem(&key_path, format!("attribute {message}"));
+            scope.problem(&key_path.to_string(), format!("attribute {message}"));
         }
-        let template = super::template(scope, &key_path, &value);
+        let template = super::template(scope, key_path, &value);
         bytes += key.len() + template.as_ref().map_or(0, Template::min_bytes);
         match template {
             Some(template) => values.push((key, template)),

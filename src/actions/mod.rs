@@ -63,7 +63,7 @@ trait Action: fmt::Debug + Send + Sync {
     }
 
     /// The keys of `return` values, each with its path in the rule.
-    fn returned_keys(&self) -> Vec<(String, String)> {
+    fn returned_keys(&self) -> Vec<(&str, At<'_>)> {
         Vec::new()
     }
 }
@@ -111,7 +111,7 @@ impl Actions {
     }
 
     /// `return` keys with their paths: none may be one of `answer_keys` of any rule in the file.
-    pub fn returned_keys(&self) -> Vec<(String, String)> {
+    pub fn returned_keys(&self) -> Vec<(&str, At<'_>)> {
         self.0.iter().flat_map(|a| a.returned_keys()).collect()
     }
 }
@@ -119,7 +119,7 @@ impl Actions {
 /// Where a value sits in a rule (`actions.set_attributes` and its key), written out only
 /// when a message or a skipped value needs it: rendering a matched rule formats no paths.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct At<'a> {
+pub struct At<'a> {
     path: &'a str,
     key: Option<&'a str>,
 }
@@ -350,11 +350,15 @@ impl<'c> Draft<'c> {
 }
 
 /// Parses a template, reporting a syntax error or an unknown field at `path`.
-fn template(scope: &mut RuleScope<'_, '_>, path: &str, text: &Text) -> Option<Template> {
+fn template(
+    scope: &mut RuleScope<'_, '_>,
+    path: impl fmt::Display,
+    text: &Text,
+) -> Option<Template> {
     match Template::parse(&text.0) {
         Ok(template) => Some(template),
         Err(error) => {
-            scope.problem(path, error.to_string());
+            scope.problem(&path.to_string(), error.to_string());
             None
         }
     }

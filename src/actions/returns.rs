@@ -16,25 +16,21 @@ struct Return(Vec<(String, Template)>);
 
 const PATH: &str = "actions.return";
 
-fn path(key: &str) -> String {
-    At::key(PATH, key).to_string()
-}
-
 pub(super) fn check(file: File, scope: &mut RuleScope<'_, '_>) -> Option<Arc<dyn Action>> {
     let mut values = Vec::new();
     let mut complete = true;
     for (key, value) in file {
-        let path = path(&key);
+        let path = At::key(PATH, &key);
         if let Err(message) = limits::check_key(&key) {
-            scope.problem(&path, format!("answer {message}"));
+            scope.problem(&path.to_string(), format!("answer {message}"));
         }
         if RESERVED_KEYS.contains(&key.as_str()) {
             scope.problem(
-                &path,
+                &path.to_string(),
                 format!("`{key}` is a key the function answers itself; choose another name"),
             );
         }
-        match super::template(scope, &path, &value) {
+        match super::template(scope, path, &value) {
             Some(template) => values.push((key, template)),
             None => complete = false,
         }
@@ -54,10 +50,10 @@ impl Action for Return {
         Ok(())
     }
 
-    fn returned_keys(&self) -> Vec<(String, String)> {
+    fn returned_keys(&self) -> Vec<(&str, At<'_>)> {
         self.0
             .iter()
-            .map(|(key, _)| (key.clone(), path(key)))
+            .map(|(key, _)| (key.as_str(), At::key(PATH, key)))
             .collect()
     }
 }

@@ -81,9 +81,7 @@ pub(super) fn check(file: File, path: &str, scope: &mut RuleScope<'_, '_>) -> Op
             }
             Some(Schedule::AfterMinutes(template))
         }
-        (None, Some(text)) => {
-            super::template(scope, &format!("{path}.at"), &text).map(Schedule::At)
-        }
+        (None, Some(text)) => super::template(scope, At::key(path, "at"), &text).map(Schedule::At),
         _ => {
             scope.problem(
                 path,

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::condition::{self, Place};
 use super::file::{RuleFile, RulesFile, SettingsFile};
 use super::pattern::Compile;
-use super::{condition, schema};
+use super::schema;
 use super::{OnError, OnMissing, Rule, RuleBook, Settings};
 use crate::actions::Actions;
 use crate::calendar::{self, Calendar, Zone};
@@ -200,10 +201,10 @@ impl Checker<'_> {
                 id: &rule.id,
             };
             for (key, path) in rule.actions.returned_keys() {
-                if written.contains(&key) {
+                if written.contains(key) {
                     self.at(
                         &at,
-                        &path,
+                        &path.to_string(),
                         format!(
                             "`{key}` is a key this rule set's actions answer; choose another name"
                         ),
@@ -330,7 +331,13 @@ impl Checker<'_> {
             }
         };
         let when = rule.when.map(|condition| {
-            condition::check(&mut self.diagnostics, &at, "when", condition, self.patterns)
+            condition::check(
+                &mut self.diagnostics,
+                &at,
+                Place::When,
+                condition,
+                self.patterns,
+            )
         });
         let actions = Actions::check(rule.actions, &mut self.diagnostics.rule(at));
         let when = match when {

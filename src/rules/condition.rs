@@ -1,5 +1,6 @@
 //! Conditions: checking them as written, and evaluating them against a contact (pure, no I/O).
 
+use std::fmt;
 use std::time::SystemTime;
 
 use super::file::ConditionFile;
@@ -119,11 +120,30 @@ impl Test {
     }
 }
 
+/// Where a condition sits in its rule (`when.all[2].not`), written out only for a message:
+/// checking a large file formats no paths.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Place<'a> {
+    When,
+    Not(&'a Place<'a>),
+    Item(&'a Place<'a>, &'static str, usize),
+}
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::When => f.write_str("when"),
+            Place::Not(parent) => write!(f, "{parent}.not"),
+            Place::Item(parent, list, index) => write!(f, "{parent}.{list}[{index}]"),
+        }
+    }
+}
+
 /// Checks a condition as written, reporting every problem under its rule.
 pub(super) fn check(
     diagnostics: &mut Diagnostics<'_>,
     at: &RuleAt<'_>,
-    path: &str,
+    place: Place<'_>,
     file: ConditionFile,
     compile: Compile,
 ) -> Option<Condition> {
@@ -142,7 +162,7 @@ pub(super) fn check(
     if let Some(options) = file.one_of {
         if options.is_empty() {
             diagnostics.rule(*at).problem(
-                &format!("{path}.one_of"),
+                &format!("{place}.one_of"),
                 "the list is empty, so it can never match",
             );
         }
@@ -161,7 +181,7 @@ pub(super) fn check(
                 let message = format!("bad regular expression `{pattern}`: {reason}");
                 diagnostics
                     .rule(*at)
-                    .problem(&format!("{path}.matches"), message);
+                    .problem(&format!("{place}.matches"), message);
                 None
             }
         };
@@ -177,7 +197,7 @@ pub(super) fn check(
             if !bound.is_finite() {
                 diagnostics
                     .rule(*at)
-                    .problem(&format!("{path}.{name}"), "must be a finite number");
+                    .problem(&format!("{place}.{name}"), "must be a finite number");
             }
             tests.push((name, Some(Test::Compare(comparison, bound))));
         }
@@ -185,7 +205,7 @@ pub(super) fn check(
     let mut problem = |name: &str, message: String| {
         diagnostics
             .rule(*at)
-            .problem(&format!("{path}.{name}"), message)
+            .problem(&format!("{place}.{name}"), message)
     };
     tests.extend(time::tests(
         file.between,
@@ -202,7 +222,7 @@ pub(super) fn check(
     ];
     if forms.iter().filter(|present| **present).count() != 1 {
         diagnostics.rule(*at).problem(
-            path,
+            &place.to_string(),
             "a condition needs exactly one of `field`, `all`, `any` or `not`",
         );
         return None;
@@ -216,28 +236,25 @@ pub(super) fn check(
                 .map_err(|message| {
                     diagnostics
                         .rule(*at)
-                        .problem(&format!("{path}.zone"), message)
+                        .problem(&format!("{place}.zone"), message)
                 })
                 .ok(),
             Err(message) => {
                 diagnostics
                     .rule(*at)
-                    .problem(&format!("{path}.field"), message);
+                    .problem(&format!("{place}.field"), message);
                 None
             }
         };
-        let names = tests
-            .iter()
-            .map(|(name, _)| format!("`{name}`"))
-            .collect::<Vec<_>>();
         if tests.len() != 1 {
-            let found = if names.is_empty() {
+            let found = if tests.is_empty() {
                 "none".to_owned()
             } else {
+                let names: Vec<_> = tests.iter().map(|(name, _)| format!("`{name}`")).collect();
                 names.join(" and ")
             };
             diagnostics.rule(*at).problem(
-                path,
+                &place.to_string(),
                 format!(
                     "a field test needs exactly one operator (equals, not_equals, one_of, exists, prefix, \
                      suffix, contains, matches, greater_than, at_least, less_than, at_most, between, \
@@ -252,7 +269,7 @@ pub(super) fn check(
             .map_err(|message| {
                 diagnostics
                     .rule(*at)
-                    .problem(&format!("{path}.{name}"), message)
+                    .problem(&format!("{place}.{name}"), message)
             })
             .ok()?;
         return Some(Condition::Test {
@@ -263,7 +280,7 @@ pub(super) fn check(
     }
     if !tests.is_empty() || ignore_case || file.zone.is_some() {
         diagnostics.rule(*at).problem(
-            path,
+            &place.to_string(),
             "operators, `ignore_case` and `zone` go with `field`, not with `all`, `any` or `not`",
         );
     }
@@ -271,7 +288,7 @@ pub(super) fn check(
         return Some(Condition::Not(Box::new(check(
             diagnostics,
             at,
-            &format!("{path}.not"),
+            Place::Not(&place),
             *inner,
             compile,
         )?)));
@@ -284,7 +301,7 @@ pub(super) fn check(
     };
     if list.is_empty() {
         diagnostics.rule(*at).problem(
-            &format!("{path}.{name}"),
+            &format!("{place}.{name}"),
             "the list is empty; give at least one condition",
         );
     }
@@ -295,109 +312,11 @@ pub(super) fn check(
             check(
                 diagnostics,
                 at,
-                &format!("{path}.{name}[{index}]"),
+                Place::Item(&place, name, index),
                 c,
                 compile,
             )
         })
         .collect();
     checked.into_iter().collect::<Option<Vec<_>>>().map(combine)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::FlowEvent;
-    use std::time::SystemTime;
-
-    fn contact() -> Contact {
-        let event = FlowEvent::from_value(serde_json::json!({"Details": {
-            "ContactData": {
-                "ContactId": "c-1", "Channel": "VOICE",
-                "InstanceARN": "arn:aws:connect:us-east-1:111122223333:instance/i-1",
-                "Attributes": {"tier": "Gold", "balance": "250.5", "note": "call back"}
-            }
-        }}))
-        .unwrap();
-        Contact::new(event, SystemTime::now())
-    }
-
-    fn test(field: &str, test: Test) -> Condition {
-        Condition::Test {
-            field: field.parse().unwrap(),
-            test,
-            ignore_case: false,
-        }
-    }
-
-    #[test]
-    fn equality_and_lists() {
-        let contact = contact();
-        assert!(test("channel", Test::Equals("VOICE".into())).holds(&contact));
-        assert!(!test("attributes.tier", Test::Equals("gold".into())).holds(&contact));
-        let folded = Condition::Test {
-            field: "attributes.tier".parse().unwrap(),
-            test: Test::Equals("gold".into()),
-            ignore_case: true,
-        };
-        assert!(folded.holds(&contact));
-        assert!(test("channel", Test::OneOf(vec!["CHAT".into(), "VOICE".into()])).holds(&contact));
-        assert!(test("channel", Test::NotEquals("TASK".into())).holds(&contact));
-    }
-
-    #[test]
-    fn missing_values() {
-        let contact = contact();
-        assert!(test("attributes.none", Test::Exists(false)).holds(&contact));
-        assert!(!test("attributes.none", Test::Exists(true)).holds(&contact));
-        assert!(test("attributes.none", Test::NotEquals("x".into())).holds(&contact));
-        assert!(!test("attributes.none", Test::Equals("x".into())).holds(&contact));
-        assert!(!test("queue.name", Test::Prefix("".into())).holds(&contact));
-    }
-
-    #[test]
-    fn text_tests_and_regex() {
-        let contact = contact();
-        assert!(test("attributes.note", Test::Prefix("call".into())).holds(&contact));
-        assert!(test("attributes.note", Test::Suffix("back".into())).holds(&contact));
-        assert!(test("attributes.note", Test::Contains("ll b".into())).holds(&contact));
-        assert!(test(
-            "attributes.note",
-            Test::Matches(Pattern::new("^call\\s".into(), false, Compile::AtLoad).unwrap())
-        )
-        .holds(&contact));
-    }
-
-    #[test]
-    fn numeric_comparisons_skip_non_numbers() {
-        let contact = contact();
-        assert!(test(
-            "attributes.balance",
-            Test::Compare(Comparison::GreaterThan, 250.0)
-        )
-        .holds(&contact));
-        assert!(test(
-            "attributes.balance",
-            Test::Compare(Comparison::AtMost, 250.5)
-        )
-        .holds(&contact));
-        assert!(!test(
-            "attributes.balance",
-            Test::Compare(Comparison::LessThan, 250.5)
-        )
-        .holds(&contact));
-        assert!(!test("attributes.tier", Test::Compare(Comparison::AtLeast, 0.0)).holds(&contact));
-    }
-
-    #[test]
-    fn combinators() {
-        let contact = contact();
-        let voice = || test("channel", Test::Equals("VOICE".into()));
-        let task = || test("channel", Test::Equals("TASK".into()));
-        assert!(Condition::All(vec![voice(), Condition::Not(Box::new(task()))]).holds(&contact));
-        assert!(Condition::Any(vec![task(), voice()]).holds(&contact));
-        assert!(!Condition::All(vec![task(), voice()]).holds(&contact));
-        assert!(Condition::All(vec![]).holds(&contact));
-        assert!(!Condition::Any(vec![]).holds(&contact));
-    }
 }

@@ -4,6 +4,8 @@ mod body;
 mod check;
 pub mod compiled;
 mod condition;
+#[cfg(test)]
+mod condition_tests;
 mod file;
 mod pattern;
 pub mod schema;
