@@ -6,46 +6,38 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::check::Checker;
+use super::check::{self, Checker};
 use super::file::{RuleFile, SettingsFile};
-use super::{Problem, Rule, RuleBook};
+use super::{Rule, RuleBook, RulesError};
+use crate::diagnostics::FileError;
 
-/// Why a body gives no rule book.
-pub(super) enum Unread {
-    /// It is not the JSON of a rules file.
-    Shape(serde_json::Error),
-    /// It reads, but its rules do not check.
-    Problems(Vec<Problem>),
-}
-
-/// Reads and checks a compiled body.
-pub(super) fn read(body: &str, mut checker: Checker<'static>) -> Result<RuleBook, Unread> {
+/// The rule book from a compiled body, checked as a rules file is; it was checked when
+/// compiled, so a problem here means a body no `compile` wrote. `origin` names it.
+pub(super) fn read(body: &str, origin: &str) -> Result<RuleBook, RulesError> {
+    let mut checker = check::compiled();
     let mut reader = serde_json::Deserializer::from_str(body);
-    let (settings, rule_sets) = File {
+    let file = File {
         checker: &mut checker,
-    }
-    .deserialize(&mut reader)
-    .and_then(|file| reader.end().map(|()| file))
-    .map_err(Unread::Shape)?;
+    };
+    let (settings, rule_sets) = de::Deserializer::deserialize_map(&mut reader, file)
+        .and_then(|file| reader.end().map(|()| file))
+        .map_err(|error| {
+            FileError::whole(
+                origin,
+                format!("the compiled rules cannot be read: {error}"),
+            )
+        })?;
     checker
         .finish_read(settings, rule_sets)
-        .map_err(Unread::Problems)
+        .map_err(|problems| FileError {
+            origin: origin.to_owned(),
+            problems,
+        })
 }
 
 /// The whole file: its settings, and its rule sets checked as they are read.
 struct File<'c> {
     checker: &'c mut Checker<'static>,
-}
-
-impl<'de> DeserializeSeed<'de> for File<'_> {
-    type Value = (SettingsFile, BTreeMap<String, Vec<Rule>>);
-
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
-    }
 }
 
 impl<'de> Visitor<'de> for File<'_> {

@@ -12,8 +12,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::body::{self, Unread};
-use super::check;
+use super::body;
 use super::{RuleBook, RulesError};
 use crate::diagnostics::FileError;
 
@@ -54,7 +53,7 @@ pub fn compile(source: &str, name: &str) -> Result<String, RulesError> {
         .map_err(|error| problem(format!("cannot be compiled: {error}")))?;
     // The body is read by JSON's rules, the source by YAML's: refuse, rather than ship, a
     // file whose rules the two would read differently.
-    let read_back = from_body(&body, name)?;
+    let read_back = body::read(&body, name)?;
     if format!("{read_back:?}") != format!("{book:?}") {
         return Err(problem(
             "cannot be compiled: its compiled form would not read back as the same rules \
@@ -100,7 +99,7 @@ pub fn read(text: &str, origin: &str) -> Result<(RuleBook, Provenance), RulesErr
             Some(&provenance.source),
         )));
     }
-    let book = from_body(body, origin)?;
+    let book = body::read(body, origin)?;
     Ok((book, provenance))
 }
 
@@ -118,21 +117,6 @@ fn damaged(origin: &str, why: &str, source: Option<&str>) -> String {
         "not a usable compiled rules file: {why}; compile {source} again: \
          `connect-rules compile {source} -o {origin}`"
     )
-}
-
-/// The rule book from a body, checked as a rules file is; it was checked when compiled, so
-/// a problem here means a body no `compile` wrote.
-fn from_body(body: &str, origin: &str) -> Result<RuleBook, RulesError> {
-    body::read(body, check::compiled()).map_err(|unread| match unread {
-        Unread::Shape(error) => FileError::whole(
-            origin,
-            format!("the compiled rules cannot be read: {error}"),
-        ),
-        Unread::Problems(problems) => FileError {
-            origin: origin.to_owned(),
-            problems,
-        },
-    })
 }
 
 fn sha256(text: &str) -> String {
@@ -213,7 +197,7 @@ mod tests {
             (r#"{"rule_sets":{"main":[]}} {}"#, "trailing characters"),
         ];
         for (body, wanted) in unreadable {
-            let message = from_body(body, "r.compiled").unwrap_err().to_string();
+            let message = body::read(body, "r.compiled").unwrap_err().to_string();
             assert!(
                 message.contains("the compiled rules cannot be read"),
                 "{message}"
@@ -221,7 +205,7 @@ mod tests {
             assert!(message.contains(wanted), "{message}");
         }
         let unchecked = r#"{"rule_sets":{"main":[{"id":"a"},{"id":"a"}],"spare":[]}}"#;
-        let error = from_body(unchecked, "r.compiled").unwrap_err();
+        let error = body::read(unchecked, "r.compiled").unwrap_err();
         let problems: Vec<_> = error.problems.iter().map(|p| p.message.as_str()).collect();
         assert_eq!(
             problems,
