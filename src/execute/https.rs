@@ -17,17 +17,20 @@ use aws_smithy_runtime_api::client::http::{
     http_client_fn, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
 
+use super::dns::Resolver;
+
 /// Amazon Root CA 1 to 4 and Starfield Services Root Certificate Authority - G2.
 const AMAZON_ROOTS: &[u8] = include_bytes!("amazon-roots.pem");
 
 /// The variables that name a trust store of the operator's choice (read by the SDK).
 const TRUST_STORE_VARIABLES: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
 
-/// An HTTP client whose every call uses one connector, and so one pool of connections. The
-/// SDK asks for a connector per call's settings; they differ only in operation timeouts, which
-/// the SDK enforces above the connector, and in nothing a connector holds: its connect timeout
-/// is the same for every call (`connect_timeout`).
-pub fn client(connect_timeout: Duration) -> SharedHttpClient {
+/// An HTTP client whose every call uses one connector, and so one pool of connections, and
+/// finds Connect with `resolver`. The SDK asks for a connector per call's settings; they
+/// differ only in operation timeouts, which the SDK enforces above the connector, and in
+/// nothing a connector holds: its connect timeout is the same for every call
+/// (`connect_timeout`).
+pub fn client(connect_timeout: Duration, resolver: Resolver) -> SharedHttpClient {
     let mut builder = Connector::builder().connector_settings(
         HttpConnectorSettings::builder()
             .connect_timeout(connect_timeout)
@@ -42,7 +45,7 @@ pub fn client(connect_timeout: Duration) -> SharedHttpClient {
         builder
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .tls_context(context)
-            .build(),
+            .build_with_resolver(resolver),
     );
     http_client_fn(move |_, _| connector.clone())
 }

@@ -21,6 +21,7 @@ use crate::outcome::{Applied, CallError, CallReport, Outcome};
 use crate::vocabulary::code;
 use throttles::Throttles;
 
+mod dns;
 mod https;
 mod throttles;
 
@@ -69,11 +70,13 @@ impl Connect {
     /// SDK's defaults, which have no operation timeout and back off for up to 20 s. Each call
     /// narrows the timeouts to what is left of its invocation (`within`); these bound any
     /// call by the longest block a flow can have, so the client needs no rules to be built.
-    /// Its HTTPS connector and trust store: `https`.
+    /// Its HTTPS connector and trust store: `https`; the endpoint's address is looked up while
+    /// the cold start goes on: `dns`.
     pub async fn client(loader: ConfigLoader) -> Client {
         let longest_block = Duration::from_secs(limits::BLOCK_TIMEOUT_MAX_SECONDS);
+        let resolver = dns::Resolver::default();
         let config = loader
-            .http_client(https::client(MAX_CONNECT_TIMEOUT))
+            .http_client(https::client(MAX_CONNECT_TIMEOUT, resolver.clone()))
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(MAX_ATTEMPTS)
@@ -83,6 +86,7 @@ impl Connect {
             .timeout_config(timeouts(longest_block / MAX_ATTEMPTS, longest_block))
             .load()
             .await;
+        resolver.look_ahead(&config);
         Client::new(&config)
     }
 

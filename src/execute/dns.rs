@@ -1,0 +1,278 @@
+//! Where Connect is: its endpoint's address, looked up during the cold start.
+//!
+//! A plain client looks up the endpoint's name when its first call opens a connection: a
+//! thread started for it and a query to the resolver, while a caller on a cold start waits.
+//! The client's resolver starts that lookup as soon as the endpoint is known, on a thread of
+//! its own beside the rules' load, and the first connections take its answer. An answer is
+//! taken only while it is fresh (`FRESH_FOR`), so a function started long before its first
+//! invocation looks the name up again; a lookup that failed is made again by the call, whose
+//! error is then the one reported.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use aws_sdk_connect::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
+use aws_types::service_config::ServiceConfigKey;
+use tokio::sync::watch;
+
+/// How long an answer looked up ahead serves: the first invocation's connections, well
+/// within the shortest time to live AWS endpoints' names have.
+const FRESH_FOR: Duration = Duration::from_secs(5);
+
+type Answer = Option<io::Result<Vec<IpAddr>>>;
+
+/// The client's resolver: the system's, as a plain client's, with one name looked up ahead.
+#[derive(Clone, Default)]
+pub struct Resolver {
+    ahead: Arc<Mutex<Option<Ahead>>>,
+}
+
+struct Ahead {
+    name: String,
+    started: Instant,
+    answer: watch::Receiver<Answer>,
+}
+
+impl Resolver {
+    /// Starts looking up the Connect endpoint that `config` makes calls to, unless it is an
+    /// address already. Nothing is lost when this cannot start: the first call looks it up.
+    pub fn look_ahead(&self, config: &SdkConfig) {
+        let Some(name) = endpoint_host(config) else {
+            return;
+        };
+        if name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
+            return;
+        }
+        let (sender, answer) = watch::channel(None);
+        let lookup_name = name.clone();
+        let started = std::thread::Builder::new()
+            .name("dns".to_owned())
+            .spawn(move || sender.send(Some(lookup(&lookup_name))));
+        if started.is_ok() {
+            *self
+                .ahead
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner()) = Some(Ahead {
+                name,
+                started: Instant::now(),
+                answer,
+            });
+        }
+    }
+
+    /// The lookup started ahead for `name`, if there is a fresh one.
+    fn ahead_for(&self, name: &str) -> Option<watch::Receiver<Answer>> {
+        let ahead = self
+            .ahead
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        ahead
+            .as_ref()
+            .filter(|ahead| ahead.name == name && ahead.started.elapsed() < FRESH_FOR)
+            .map(|ahead| ahead.answer.clone())
+    }
+}
+
+impl ResolveDns for Resolver {
+    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
+        let ahead = self.ahead_for(name);
+        DnsFuture::new(async move {
+            if let Some(mut answer) = ahead {
+                if let Ok(answer) = answer.wait_for(Option::is_some).await {
+                    if let Some(Ok(addresses)) = answer.as_ref() {
+                        return Ok(addresses.clone());
+                    }
+                }
+            }
+            let name = name.to_owned();
+            tokio::task::spawn_blocking(move || lookup(&name))
+                .await
+                .map_err(ResolveDnsError::new)?
+                .map_err(ResolveDnsError::new)
+        })
+    }
+}
+
+impl fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resolver").finish_non_exhaustive()
+    }
+}
+
+/// The system's lookup, as the SDK's own resolver makes it.
+fn lookup(name: &str) -> io::Result<Vec<IpAddr>> {
+    Ok((name, 0)
+        .to_socket_addrs()?
+        .map(|address| address.ip())
+        .collect())
+}
+
+/// The host the client's calls go to: its endpoint rules applied to the settings the client
+/// was built from, `AWS_ENDPOINT_URL_CONNECT` and `AWS_ENDPOINT_URL` included, as the SDK
+/// reads them for Connect.
+fn endpoint_host(config: &SdkConfig) -> Option<String> {
+    let key = ServiceConfigKey::builder()
+        .service_id("Connect")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()?;
+    let endpoint_url = config
+        .service_config()
+        .and_then(|service| service.load_config(key))
+        .or_else(|| config.endpoint_url().map(str::to_owned));
+    let params = Params::builder()
+        .set_region(config.region().map(ToString::to_string))
+        .set_use_fips(config.use_fips())
+        .set_use_dual_stack(config.use_dual_stack())
+        .set_endpoint(endpoint_url)
+        .build()
+        .ok()?;
+    let endpoint =
+        futures_util::FutureExt::now_or_never(DefaultResolver::new().resolve_endpoint(&params))?
+            .ok()?;
+    let uri: http::Uri = endpoint.url().parse().ok()?;
+    uri.host().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_config::{BehaviorVersion, Region};
+    use aws_types::service_config::LoadServiceConfig;
+
+    const SEEN_AHEAD: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
+
+    /// A resolver whose lookup ahead of `name` started `age` ago and found `answer`.
+    fn ahead(name: &str, age: Duration, answer: Answer) -> Resolver {
+        let resolver = Resolver::default();
+        *resolver.ahead.lock().unwrap() = Some(Ahead {
+            name: name.to_owned(),
+            started: Instant::now() - age,
+            answer: watch::channel(answer).1,
+        });
+        resolver
+    }
+
+    fn is_loopback(addresses: &[IpAddr]) -> bool {
+        !addresses.is_empty() && addresses.iter().all(IpAddr::is_loopback)
+    }
+
+    #[tokio::test]
+    async fn a_fresh_answer_serves_every_connection_to_its_name() {
+        let resolver = ahead("localhost", Duration::ZERO, Some(Ok(vec![SEEN_AHEAD])));
+        for _ in 0..2 {
+            assert_eq!(
+                resolver.resolve_dns("localhost").await.unwrap(),
+                [SEEN_AHEAD]
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_connection_waits_for_the_lookup_ahead_rather_than_making_its_own() {
+        let resolver = Resolver::default();
+        let (sender, answer) = watch::channel(None);
+        *resolver.ahead.lock().unwrap() = Some(Ahead {
+            name: "localhost".to_owned(),
+            started: Instant::now(),
+            answer,
+        });
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            sender.send(Some(Ok(vec![SEEN_AHEAD])))
+        });
+        assert_eq!(
+            resolver.resolve_dns("localhost").await.unwrap(),
+            [SEEN_AHEAD]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stale_answer_a_failed_lookup_or_another_name_is_looked_up_again() {
+        let stale = ahead("localhost", FRESH_FOR, Some(Ok(vec![SEEN_AHEAD])));
+        assert!(is_loopback(&stale.resolve_dns("localhost").await.unwrap()));
+        let failed = ahead(
+            "localhost",
+            Duration::ZERO,
+            Some(Err(io::ErrorKind::Other.into())),
+        );
+        assert!(is_loopback(&failed.resolve_dns("localhost").await.unwrap()));
+        let other = ahead(
+            "connect.example",
+            Duration::ZERO,
+            Some(Ok(vec![SEEN_AHEAD])),
+        );
+        assert!(is_loopback(&other.resolve_dns("localhost").await.unwrap()));
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_fails_the_lookup() {
+        let resolver = Resolver::default();
+        assert!(resolver.resolve_dns("no-such-host.invalid").await.is_err());
+    }
+
+    fn config() -> aws_types::sdk_config::Builder {
+        SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-2"))
+    }
+
+    #[derive(Debug)]
+    struct ServiceEndpoint;
+
+    impl LoadServiceConfig for ServiceEndpoint {
+        fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+            let connect = (key.service_id(), key.env(), key.profile())
+                == ("Connect", "AWS_ENDPOINT_URL", "endpoint_url");
+            connect.then(|| "https://connect.internal.example:8443/".to_owned())
+        }
+    }
+
+    #[test]
+    fn the_host_is_where_the_sdk_sends_connect_calls() {
+        let host = |config: aws_types::sdk_config::Builder| endpoint_host(&config.build());
+        assert_eq!(
+            host(config()).as_deref(),
+            Some("connect.eu-west-2.amazonaws.com")
+        );
+        assert_eq!(
+            host(config().use_fips(true)).as_deref(),
+            Some("connect-fips.eu-west-2.amazonaws.com")
+        );
+        assert_eq!(
+            host(config().endpoint_url("http://localhost:4566")).as_deref(),
+            Some("localhost")
+        );
+        assert_eq!(
+            host(
+                config()
+                    .endpoint_url("http://localhost:4566")
+                    .service_config(ServiceEndpoint)
+            )
+            .as_deref(),
+            Some("connect.internal.example"),
+            "AWS_ENDPOINT_URL_CONNECT comes before AWS_ENDPOINT_URL"
+        );
+        assert_eq!(host(SdkConfig::builder()), None, "no region, no endpoint");
+    }
+
+    #[tokio::test]
+    async fn looking_ahead_starts_for_a_name_and_not_for_an_address() {
+        let resolver = Resolver::default();
+        resolver.look_ahead(&config().endpoint_url("http://127.0.0.1:4566").build());
+        assert!(resolver.ahead.lock().unwrap().is_none());
+        resolver.look_ahead(&config().endpoint_url("http://[::1]:4566").build());
+        assert!(resolver.ahead.lock().unwrap().is_none());
+
+        resolver.look_ahead(&config().endpoint_url("http://localhost:4566").build());
+        let mut answer = resolver.ahead_for("localhost").expect("a lookup ahead");
+        let answer = answer.wait_for(Option::is_some).await.unwrap();
+        assert!(is_loopback(answer.as_ref().unwrap().as_ref().unwrap()));
+    }
+}
