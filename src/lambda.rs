@@ -37,9 +37,22 @@ pub async fn serve() -> Result<(), StartError> {
     // so the rules load on a thread of their own meanwhile: the cold start waits for the
     // longer of the two rather than their sum.
     let path = rules_path();
+    let (send_rules, loaded) = tokio::sync::oneshot::channel();
     let rules = std::thread::Builder::new()
         .name("rules".to_owned())
-        .spawn(move || (RuleBook::open(&path), started.elapsed()))
+        .spawn(move || {
+            let book = RuleBook::open(&path);
+            let patterns = book
+                .as_ref()
+                .map(|(book, _)| book.patterns())
+                .unwrap_or_default();
+            let _ = send_rules.send((book, started.elapsed()));
+            // The first invocation would compile the patterns it tests while its caller
+            // waits; this thread is idle now, and the invocation takes each one compiled.
+            for pattern in patterns {
+                pattern.compile();
+            }
+        })
         .map_err(StartError::Thread)?;
     let client = if dry_run {
         None
@@ -47,9 +60,10 @@ pub async fn serve() -> Result<(), StartError> {
         Some(Connect::client(Connect::environment()).await)
     };
     let client_ready = started.elapsed();
-    let (book, rules_ready) = rules
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let (book, rules_ready) = loaded.await.unwrap_or_else(|_| {
+        // The thread ended without sending the rules: it panicked.
+        std::panic::resume_unwind(rules.join().err().unwrap_or_else(|| Box::new("no rules")))
+    });
     let (book, form) = book?;
     if dry_run {
         tracing::info!("DRY_RUN is on: plans are logged and no Connect call is made");

@@ -54,6 +54,21 @@ pub enum Comparison {
 }
 
 impl Condition {
+    /// Its `matches` patterns, in the order they are tested.
+    pub(super) fn patterns<'a>(&'a self, found: &mut Vec<&'a Pattern>) {
+        match self {
+            Condition::All(conditions) | Condition::Any(conditions) => {
+                conditions.iter().for_each(|c| c.patterns(found));
+            }
+            Condition::Not(condition) => condition.patterns(found),
+            Condition::Test {
+                test: Test::Matches(pattern),
+                ..
+            } => found.push(pattern),
+            Condition::Test { .. } => {}
+        }
+    }
+
     pub fn holds(&self, contact: &Contact) -> bool {
         match self {
             Condition::All(conditions) => conditions.iter().all(|c| c.holds(contact)),

@@ -96,3 +96,20 @@ fn combinators() {
     assert!(Condition::All(vec![]).holds(&contact));
     assert!(!Condition::Any(vec![]).holds(&contact));
 }
+
+#[test]
+fn a_conditions_patterns_are_found_in_the_order_they_are_tested() {
+    let pattern = |source: &str| {
+        let pattern = Pattern::new(source.to_owned(), false, Compile::OnFirstUse).unwrap();
+        test("attributes.note", Test::Matches(pattern))
+    };
+    let condition = Condition::All(vec![
+        pattern("^a"),
+        test("channel", Test::Equals("VOICE".into())),
+        Condition::Any(vec![Condition::Not(Box::new(pattern("^b"))), pattern("^c")]),
+    ]);
+    let mut found = Vec::new();
+    condition.patterns(&mut found);
+    let sources: Vec<&str> = found.iter().map(|pattern| pattern.as_str()).collect();
+    assert_eq!(sources, ["^a", "^b", "^c"]);
+}

@@ -114,6 +114,17 @@ impl RuleBook {
         Ok((Self::from_source(&text, &origin)?, Form::Source))
     }
 
+    /// A handle to each of its `matches` patterns, in the order each rule set tests them.
+    pub fn patterns(&self) -> Vec<Pattern> {
+        let mut found = Vec::new();
+        for rule in self.rule_sets.values().flatten() {
+            if let Some(condition) = &rule.when {
+                condition.patterns(&mut found);
+            }
+        }
+        found.into_iter().cloned().collect()
+    }
+
     /// How many rules, in all rule sets.
     pub fn rule_count(&self) -> usize {
         self.rule_sets.values().map(Vec::len).sum()

@@ -1,10 +1,10 @@
 //! `matches` patterns. Read from a rules file, a pattern is compiled at load, so that a bad
 //! one is reported with its line. Read from a compiled file, which `compile` checked with the
-//! same regex engine, it is compiled when a contact is first tested against it: most patterns
-//! of a large file are never evaluated by the first invocation after a cold start.
+//! same regex engine, it is compiled when a contact is first tested against it, or before, by
+//! whoever holds a handle to it (`compile`): loading a large file then compiles none.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::{Regex, RegexBuilder};
 
@@ -18,17 +18,18 @@ pub(super) enum Compile {
     OnFirstUse,
 }
 
+/// A clone is a handle to the same compiled pattern.
 #[derive(Clone)]
 pub struct Pattern {
     source: String,
     ignore_case: bool,
-    regex: OnceLock<Option<Regex>>,
+    regex: Arc<OnceLock<Option<Regex>>>,
 }
 
 impl Pattern {
     /// The pattern, or why it is bad in a few words.
     pub(super) fn new(source: String, ignore_case: bool, compile: Compile) -> Result<Self, String> {
-        let regex = OnceLock::new();
+        let regex = Arc::new(OnceLock::new());
         if compile == Compile::AtLoad {
             let compiled = build(&source, ignore_case).map_err(|error| {
                 // The parser's text draws a caret under the pattern; its last line says why.
@@ -48,10 +49,15 @@ impl Pattern {
     /// Whether `value` matches; a pattern that would not compile (which `compile` refuses to
     /// write) matches nothing.
     pub fn is_match(&self, value: &str) -> bool {
+        self.compile().is_some_and(|regex| regex.is_match(value))
+    }
+
+    /// The compiled pattern, compiled now if it was not yet; a test that needs it meanwhile
+    /// waits for it rather than compiling it again.
+    pub fn compile(&self) -> Option<&Regex> {
         self.regex
             .get_or_init(|| build(&self.source, self.ignore_case).ok())
             .as_ref()
-            .is_some_and(|regex| regex.is_match(value))
     }
 
     pub fn as_str(&self) -> &str {
@@ -87,6 +93,16 @@ mod tests {
             assert!(pattern.is_match("CALL back"));
             assert!(!pattern.is_match("recall"));
         }
+    }
+
+    #[test]
+    fn a_pattern_compiled_through_a_clone_is_compiled_for_every_clone() {
+        let pattern = Pattern::new("^ZZ-[0-9]+$".to_owned(), false, Compile::OnFirstUse).unwrap();
+        let handle = pattern.clone();
+        assert!(pattern.regex.get().is_none());
+        assert!(handle.compile().is_some());
+        assert!(pattern.regex.get().is_some());
+        assert!(pattern.is_match("ZZ-12"));
     }
 
     #[test]
