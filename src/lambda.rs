@@ -49,7 +49,7 @@ pub async fn serve() -> Result<(), StartError> {
             let _ = send_rules.send((book, started.elapsed()));
             // The first invocation would compile the patterns it tests while its caller
             // waits; this thread compiles them ahead, with CPU time nothing else wants.
-            run_only_when_idle();
+            crate::background::run_only_when_idle();
             for pattern in patterns {
                 pattern.compile();
             }
@@ -91,21 +91,6 @@ pub async fn serve() -> Result<(), StartError> {
     lambda_runtime::run(service_fn(move |event| function.handle(event)))
         .await
         .map_err(StartError::Runtime)
-}
-
-/// Lowers the calling thread to Linux's `SCHED_IDLE`: it then runs only on a CPU that would
-/// otherwise be idle, so work done ahead of need never delays an invocation, even with one
-/// CPU or less. Should the call fail, the work goes on at the usual priority.
-fn run_only_when_idle() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: sets the policy of the calling thread (0); the parameter outlives the call.
-    unsafe {
-        libc::sched_setscheduler(
-            0,
-            libc::SCHED_IDLE,
-            &libc::sched_param { sched_priority: 0 },
-        );
-    }
 }
 
 /// `RULES_FILE`, else `rules.yaml` beside the binary (where `sam build` puts it), else in

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod answer;
+pub mod background;
 pub mod calendar;
 pub mod calls;
 pub mod cli;

@@ -3,7 +3,8 @@
 //! A plain client looks up the endpoint's name when its first call opens a connection: a
 //! thread started for it and a query to the resolver, while a caller on a cold start waits.
 //! The client's resolver starts that lookup as soon as the endpoint is known, on a thread of
-//! its own beside the rules' load, and the first connections take its answer. An answer is
+//! its own that takes only CPU time nothing else wants (`background`), and the first
+//! connections take its answer. An answer is
 //! taken only while it is fresh (`FRESH_FOR`), so a function started long before its first
 //! invocation looks the name up again; a lookup that failed is made again by the call, whose
 //! error is then the one reported.
@@ -52,7 +53,10 @@ impl Resolver {
         let lookup_name = name.clone();
         let started = std::thread::Builder::new()
             .name("dns".to_owned())
-            .spawn(move || sender.send(Some(lookup(&lookup_name))));
+            .spawn(move || {
+                crate::background::run_only_when_idle();
+                sender.send(Some(lookup(&lookup_name)))
+            });
         if started.is_ok() {
             *self
                 .ahead
