@@ -4,10 +4,9 @@
 //! thread started for it and a query to the resolver, while a caller on a cold start waits.
 //! The client's resolver starts that lookup as soon as the endpoint is known, on a thread of
 //! its own that takes only CPU time nothing else wants (`background`), and the first
-//! connections take its answer. An answer is
-//! taken only while it is fresh (`FRESH_FOR`), so a function started long before its first
-//! invocation looks the name up again; a lookup that failed is made again by the call, whose
-//! error is then the one reported.
+//! connections take its answer. An answer is taken only while it is fresh (`FRESH_FOR`), so a
+//! function started long before its first invocation looks the name up again; a lookup that
+//! failed is made again by the call, whose error is then the one reported.
 
 use std::fmt;
 use std::io;
