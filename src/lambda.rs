@@ -62,8 +62,9 @@ pub async fn serve() -> Result<(), StartError> {
     };
     let client_ready = started.elapsed();
     let (book, rules_ready) = loaded.await.unwrap_or_else(|_| {
-        // The thread ended without sending the rules: it panicked.
-        std::panic::resume_unwind(rules.join().err().unwrap_or_else(|| Box::new("no rules")))
+        // The thread ended without sending the rules: it panicked, and its panic is the report.
+        let panic = rules.join().err();
+        std::panic::resume_unwind(panic.unwrap_or_else(|| Box::new("the rules' thread ended")))
     });
     let (book, form) = book?;
     if dry_run {
