@@ -148,15 +148,24 @@ class Lambda:
         answer = request(self.port, "POST", "/2015-03-31/functions/function/invocations", event)
         return time.perf_counter() - started, answer
 
+    def output(self, until=None, seconds=5):
+        """What the function and the emulator have written; with `until`, once it holds that
+        pattern (connect-rules writes its log line and metrics just after answering)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with open(self.log.name) as log:
+                text = log.read()
+            if until is None or until.search(text) or time.monotonic() > deadline:
+                return text
+            time.sleep(0.005)
+
     def init_ms(self):
-        with open(self.log.name) as log:
-            found = re.findall(r"INIT REPORT\(durationMs: ([0-9.]+)\)", log.read())
+        found = re.findall(r"INIT REPORT\(durationMs: ([0-9.]+)\)", self.output())
         return float(found[0]) if found else float("nan")
 
     def phases_us(self):
         """connect-rules' cold-start line: microseconds per phase, or {} for the baseline."""
-        with open(self.log.name) as log:
-            line = re.search(r"cold start.*", log.read())
+        line = re.search(r"cold start.*", self.output())
         return {name: int(value) for name, value in re.findall(r"(\w+)_us=(\d+)", line.group(0))} if line else {}
 
     def function_pid(self):
@@ -256,12 +265,18 @@ def warm(binaries, events, endpoint, count):
         for event in EVENTS:
             for name, function in functions.items():
                 function.invoke(events[name][event])
-                warm_ms[name][event], cpu_us[name][event] = [], []
+                warm_ms[name][event] = []
+            readings = {name: [] for name in functions}
             for _ in range(count):
                 for name, function in functions.items():
-                    before = function.cpu_ns()
+                    readings[name].append(function.cpu_ns())
                     warm_ms[name][event].append(function.invoke(events[name][event])[0] * 1000)
-                    cpu_us[name][event].append((function.cpu_ns() - before) / 1000)
+            time.sleep(0.05)
+            for name, function in functions.items():
+                # From one invocation's start to the next's, so that work a function does
+                # after answering (connect-rules' log line and metrics) counts too.
+                readings[name].append(function.cpu_ns())
+                cpu_us[name][event] = [(after - before) / 1000 for before, after in zip(readings[name], readings[name][1:])]
         return {name: {"warm": warm_ms[name], "cpu": cpu_us[name], "rss": function.peak_rss_kib()}
                 for name, function in functions.items()}
     finally:

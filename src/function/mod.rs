@@ -2,9 +2,11 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt;
+use tracing::Instrument;
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
@@ -28,7 +30,7 @@ const ANSWER_MARGIN: Duration = Duration::from_millis(250);
 pub struct Function {
     book: RuleBook,
     connect: Option<Connect>,
-    metrics: Option<Metrics>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// What one invocation planned and answered.
@@ -39,6 +41,20 @@ pub struct Invocation {
     pub answer: Answer,
     /// What the answer reports as `errorCode` and `errorMessage`, if anything failed.
     pub error: Option<InvocationError>,
+    /// What its log line and metrics need beside the above; none after a panic, which is
+    /// logged where it is caught.
+    report: Option<Report>,
+}
+
+#[derive(Debug)]
+struct Report {
+    contact_id: String,
+    /// What was called; none when no plan could be made.
+    outcome: Option<Outcome>,
+    /// From the event's arrival to the answer.
+    duration: Duration,
+    /// The time the invocation had: the block's timeout or the Lambda deadline.
+    budget: Duration,
 }
 
 impl Function {
@@ -53,17 +69,32 @@ impl Function {
 
     /// The function writing its metrics after each invocation's log line.
     pub fn with_metrics(self, metrics: Option<Metrics>) -> Self {
+        let metrics = metrics.map(Arc::new);
         Function { metrics, ..self }
     }
 
     /// The Lambda handler: answers the flow, or raises when the rules file says so.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Answer, Diagnostic> {
         let (payload, context) = event.into_parts();
-        let invocation = answering_panics(self.invoke(payload, Some(context.deadline()))).await;
-        match (&invocation.error, self.book.settings.on_error) {
+        let mut invocation =
+            answering_panics(self.run(payload, Some(context.deadline()), SystemTime::now())).await;
+        let answered = match (&invocation.error, self.book.settings.on_error) {
             (Some(error), OnError::Raise) => Err(Diagnostic::from(error)),
-            _ => Ok(invocation.answer),
-        }
+            _ => Ok(std::mem::take(&mut invocation.answer)),
+        };
+        // The caller waits for the answer, not for the log line and the metrics: they are
+        // written once the runtime has posted the answer (the task yields first, so that the
+        // runtime's connection sends it), and before it asks for the next event, so Lambda
+        // still counts them in this invocation.
+        let metrics = self.metrics.clone();
+        tokio::spawn(
+            async move {
+                tokio::task::yield_now().await;
+                invocation.report(metrics.as_deref());
+            }
+            .in_current_span(),
+        );
+        answered
     }
 
     /// Runs one event through the pipeline, finishing inside the block's timeout and the
@@ -73,8 +104,20 @@ impl Function {
             .await
     }
 
-    /// `invoke`, with the rules seeing `now` as the time (a test case's moment).
+    /// `invoke`, with the rules seeing `now` as the time (a test case's moment); the
+    /// invocation's log line and metrics are written before it returns.
     pub async fn invoke_at(
+        &self,
+        payload: Value,
+        lambda_deadline: Option<SystemTime>,
+        now: SystemTime,
+    ) -> Invocation {
+        let invocation = self.run(payload, lambda_deadline, now).await;
+        invocation.report(self.metrics.as_deref());
+        invocation
+    }
+
+    async fn run(
         &self,
         payload: Value,
         lambda_deadline: Option<SystemTime>,
@@ -88,65 +131,41 @@ impl Function {
             .and_then(Value::as_str)
             .unwrap_or("unknown")
             .to_owned();
-        let plan = match self.plan(payload, now) {
-            Ok(plan) => plan,
+        let (plan, outcome) = match self.plan(payload, now) {
+            Ok(plan) => {
+                let outcome = match &self.connect {
+                    Some(connect) => connect.execute(&plan.calls, deadline).await,
+                    None => Outcome::dry_run(),
+                };
+                (plan, outcome)
+            }
             Err(error) => {
-                tracing::warn!(
-                    contact_id,
-                    status = "error",
-                    error_code = error.code(),
-                    error_message = error.flow_message(),
-                    duration_ms = started.elapsed().as_millis() as u64,
-                    "invocation"
-                );
-                self.count(&Counted {
-                    rule_set: None,
-                    matched_rules: &[],
-                    status: Status::Error,
-                    error_code: Some(error.code()),
-                    calls: &[],
-                    transferred: false,
-                    tasks: 0,
-                    duration: started.elapsed(),
-                    budget,
-                });
                 return Invocation {
                     plan: None,
                     status: Status::Error,
                     answer: answer::from_error(&error),
                     error: Some(error),
-                };
+                    report: Some(Report {
+                        contact_id,
+                        outcome: None,
+                        duration: started.elapsed(),
+                        budget,
+                    }),
+                }
             }
         };
-        let outcome = match &self.connect {
-            Some(connect) => connect.execute(&plan.calls, deadline).await,
-            None => Outcome::dry_run(),
-        };
         let (status, answer, error) = answer::from_outcome(&plan, &outcome);
-        log_invocation(
-            &contact_id,
-            &plan,
-            &outcome,
-            status,
-            error.as_ref(),
-            started,
-        );
-        self.count(&Counted {
-            rule_set: Some(&plan.rule_set),
-            matched_rules: &plan.matched_rules,
-            status,
-            error_code: error.as_ref().map(InvocationError::code),
-            calls: &outcome.calls,
-            transferred: outcome.transferred(),
-            tasks: outcome.tasks().count(),
-            duration: started.elapsed(),
-            budget,
-        });
         Invocation {
             plan: Some(plan),
             status,
             answer,
             error,
+            report: Some(Report {
+                contact_id,
+                outcome: Some(outcome),
+                duration: started.elapsed(),
+                budget,
+            }),
         }
     }
 
@@ -166,12 +185,6 @@ impl Function {
             budget = budget.min(remaining);
         }
         budget
-    }
-
-    fn count(&self, counted: &Counted<'_>) {
-        if let Some(metrics) = &self.metrics {
-            metrics.write(counted);
-        }
     }
 }
 
@@ -198,6 +211,63 @@ async fn answering_panics(invocation: impl Future<Output = Invocation>) -> Invoc
         status: Status::Error,
         answer: answer::from_error(&error),
         error: Some(error),
+        report: None,
+    }
+}
+
+impl Invocation {
+    /// Logs the invocation's one line and writes its metrics.
+    fn report(&self, metrics: Option<&Metrics>) {
+        let Some(report) = &self.report else { return };
+        let error_code = self.error.as_ref().map(InvocationError::code);
+        let (plan, outcome) = match (&self.plan, &report.outcome) {
+            (Some(plan), Some(outcome)) => (plan, outcome),
+            _ => {
+                tracing::warn!(
+                    contact_id = report.contact_id,
+                    status = "error",
+                    error_code,
+                    error_message = self.error.as_ref().map(|e| e.flow_message()),
+                    duration_ms = report.duration.as_millis() as u64,
+                    "invocation"
+                );
+                if let Some(metrics) = metrics {
+                    metrics.write(&Counted {
+                        rule_set: None,
+                        matched_rules: &[],
+                        status: Status::Error,
+                        error_code,
+                        calls: &[],
+                        transferred: false,
+                        tasks: 0,
+                        duration: report.duration,
+                        budget: report.budget,
+                    });
+                }
+                return;
+            }
+        };
+        log_invocation(
+            &report.contact_id,
+            plan,
+            outcome,
+            self.status,
+            self.error.as_ref(),
+            report.duration,
+        );
+        if let Some(metrics) = metrics {
+            metrics.write(&Counted {
+                rule_set: Some(&plan.rule_set),
+                matched_rules: &plan.matched_rules,
+                status: self.status,
+                error_code,
+                calls: &outcome.calls,
+                transferred: outcome.transferred(),
+                tasks: outcome.tasks().count(),
+                duration: report.duration,
+                budget: report.budget,
+            });
+        }
     }
 }
 
@@ -209,7 +279,7 @@ fn log_invocation(
     outcome: &Outcome,
     status: Status,
     error: Option<&InvocationError>,
-    started: Instant,
+    duration: Duration,
 ) {
     let calls = outcome
         .calls
@@ -231,7 +301,7 @@ fn log_invocation(
         dry_run = outcome.dry_run,
         error_code = error.map(|e| e.code()),
         error_message = error.map(|e| e.flow_message()),
-        duration_ms = started.elapsed().as_millis() as u64,
+        duration_ms = duration.as_millis() as u64,
         "invocation"
     );
 }
