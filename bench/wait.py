@@ -58,8 +58,7 @@ def main():
                 for name, binary in binaries.items():
                     function = run.Lambda(binary, front)
                     elapsed, answer = function.invoke(events[name])
-                    log = function.output(until=re.compile('"CallLatency"') if name in builds else None)
-                    samples[name].append(figures(function, elapsed, log, answer, name in builds))
+                    samples[name].append(figures(function, elapsed, function.output(), answer, name in builds))
                     function.close()
         finally:
             front.close()

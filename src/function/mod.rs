@@ -220,8 +220,28 @@ impl Invocation {
     fn report(&self, metrics: Option<&Metrics>) {
         let Some(report) = &self.report else { return };
         let error_code = self.error.as_ref().map(InvocationError::code);
-        let (plan, outcome) = match (&self.plan, &report.outcome) {
-            (Some(plan), Some(outcome)) => (plan, outcome),
+        let counted = match (&self.plan, &report.outcome) {
+            (Some(plan), Some(outcome)) => {
+                log_invocation(
+                    &report.contact_id,
+                    plan,
+                    outcome,
+                    self.status,
+                    self.error.as_ref(),
+                    report.duration,
+                );
+                Counted {
+                    rule_set: Some(&plan.rule_set),
+                    matched_rules: &plan.matched_rules,
+                    status: self.status,
+                    error_code,
+                    calls: &outcome.calls,
+                    transferred: outcome.transferred(),
+                    tasks: outcome.tasks().count(),
+                    duration: report.duration,
+                    budget: report.budget,
+                }
+            }
             _ => {
                 tracing::warn!(
                     contact_id = report.contact_id,
@@ -231,42 +251,21 @@ impl Invocation {
                     duration_ms = report.duration.as_millis() as u64,
                     "invocation"
                 );
-                if let Some(metrics) = metrics {
-                    metrics.write(&Counted {
-                        rule_set: None,
-                        matched_rules: &[],
-                        status: Status::Error,
-                        error_code,
-                        calls: &[],
-                        transferred: false,
-                        tasks: 0,
-                        duration: report.duration,
-                        budget: report.budget,
-                    });
+                Counted {
+                    rule_set: None,
+                    matched_rules: &[],
+                    status: Status::Error,
+                    error_code,
+                    calls: &[],
+                    transferred: false,
+                    tasks: 0,
+                    duration: report.duration,
+                    budget: report.budget,
                 }
-                return;
             }
         };
-        log_invocation(
-            &report.contact_id,
-            plan,
-            outcome,
-            self.status,
-            self.error.as_ref(),
-            report.duration,
-        );
         if let Some(metrics) = metrics {
-            metrics.write(&Counted {
-                rule_set: Some(&plan.rule_set),
-                matched_rules: &plan.matched_rules,
-                status: self.status,
-                error_code,
-                calls: &outcome.calls,
-                transferred: outcome.transferred(),
-                tasks: outcome.tasks().count(),
-                duration: report.duration,
-                budget: report.budget,
-            });
+            metrics.write(&counted);
         }
     }
 }

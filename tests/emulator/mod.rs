@@ -5,7 +5,6 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use connect_local::fixtures::{example_rules, workspace};
@@ -50,9 +49,6 @@ pub struct Lambda {
     process: Child,
     invoke_port: u16,
     log: PathBuf,
-    /// Invocations made, so that `output` can wait for each one's log line: the function
-    /// writes it just after the answer has gone.
-    invocations: AtomicUsize,
 }
 
 impl Drop for Lambda {
@@ -92,7 +88,6 @@ impl Lambda {
             process,
             invoke_port,
             log,
-            invocations: AtomicUsize::new(0),
         };
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", invoke_port)).is_err() {
@@ -121,7 +116,6 @@ impl Lambda {
              content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
         );
-        self.invocations.fetch_add(1, Ordering::SeqCst);
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
         stream.write_all(request.as_bytes()).await.unwrap();
         let mut answer = Vec::new();
@@ -134,29 +128,13 @@ impl Lambda {
         )
     }
 
-    /// What the function and the emulator have written, once every invocation's line is
-    /// there (or after 5 s: an invocation that crashed writes none).
+    /// What the function and the emulator have written. The emulator answers an invoke only
+    /// once the function asks for the next event, so this holds everything the function
+    /// wrote for the invocations answered, its log lines and metrics (written after the
+    /// answer) included.
     pub fn output(&self) -> String {
-        let started = Instant::now();
-        loop {
-            let output = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let logged = output
-                .lines()
-                .filter(|line| is_invocation_line(line))
-                .count();
-            if logged >= self.invocations.load(Ordering::SeqCst)
-                || started.elapsed() > Duration::from_secs(5)
-            {
-                return output;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
-}
-
-/// An invocation's log line, in the text or the JSON format.
-fn is_invocation_line(line: &str) -> bool {
-    line.contains("}: invocation") || line.contains(r#""message":"invocation""#)
 }
 
 /// A local endpoint holding the contact of every event in `events/`, as Connect would.
