@@ -10,19 +10,44 @@ use std::process::Command;
 use connect_local::fixtures::{event, event_names, example_rules, mask_now};
 use emulator::{endpoint, Lambda};
 
-/// `connect-rules compile` run as a user runs it, into a folder of the test's own.
-fn compile(folder: &str) -> PathBuf {
+/// A compiled rules file in a folder of the test's own, removed when the test ends.
+struct Compiled {
+    folder: PathBuf,
+    path: PathBuf,
+}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+impl std::ops::Deref for Compiled {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for Compiled {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// `connect-rules compile` run as a user runs it.
+fn compile(folder: &str) -> Compiled {
     let folder =
         std::env::temp_dir().join(format!("connect-rules-{folder}-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
-    let compiled = folder.join("rules.compiled");
+    let path = folder.join("rules.compiled");
     let output = Command::new(env!("CARGO_BIN_EXE_connect-rules"))
         .args(["compile", example_rules().to_str().unwrap(), "-o"])
-        .arg(&compiled)
+        .arg(&path)
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    compiled
+    Compiled { folder, path }
 }
 
 fn rules_file(path: &Path) -> [(&'static str, &str); 1] {
