@@ -117,6 +117,8 @@ impl Function {
         invocation
     }
 
+    /// The invocation and what its report needs, written by neither: the caller decides
+    /// when (`invoke_at` at once, `handle` after the answer has gone).
     async fn run(
         &self,
         payload: Value,
