@@ -61,6 +61,10 @@ pub async fn serve() -> Result<(), StartError> {
         Some(Connect::client(Connect::environment()).await)
     };
     let client_ready = started.elapsed();
+    // The first call would run the SDK's path for the first time while its caller waits.
+    if let Some(client) = &client {
+        Connect::rehearse_ahead(client);
+    }
     let (book, rules_ready) = loaded.await.unwrap_or_else(|_| {
         // The thread ended without sending the rules: it panicked, and its panic is the report.
         let panic = rules.join().err();

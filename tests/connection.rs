@@ -1,5 +1,6 @@
 //! Calls share the client's connection: one made with little of its budget left goes out on
-//! the connection the one before it opened, instead of opening its own.
+//! the connection the one before it opened, instead of opening its own. The call the cold
+//! start rehearses is never sent.
 
 #[allow(dead_code)] // the in-process function, which this does not need
 mod support;
@@ -68,12 +69,7 @@ async fn a_call_with_little_budget_left_goes_out_on_the_open_connection() {
     let client = Connect::client(support::loader(&url)).await;
     // A 1 s block: each attempt gets a third of it, and the second call less than that.
     let connect = Connect::new(client, Duration::from_secs(1));
-    let call = Call::UpdateContactAttributes(AttributesCall {
-        instance_id: "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa".to_owned(),
-        initial_contact_id: "5ca32fbd-8f92-46af-92a5-6b0f970f0efe".to_owned(),
-        attributes: BTreeMap::from([("tier".to_owned(), "gold".to_owned())]),
-    });
-    let calls = Calls(vec![call]);
+    let calls = Calls(vec![tier_gold()]);
     for budget in [Duration::from_secs(1), Duration::from_millis(200)] {
         let outcome = connect
             .execute(&calls, tokio::time::Instant::now() + budget)
@@ -87,4 +83,33 @@ async fn a_call_with_little_budget_left_goes_out_on_the_open_connection() {
         assert!(line.starts_with("POST /contact/attributes"), "{line}");
         assert!(headers.iter().any(|h| h.starts_with("authorization:")));
     }
+}
+
+#[tokio::test]
+async fn a_rehearsed_call_is_never_sent_and_the_first_real_one_is() {
+    let (url, seen) = server().await;
+    let client = Connect::client(support::loader(&url)).await;
+    Connect::rehearse(client.clone()).await;
+    let connect = Connect::new(client, Duration::from_secs(1));
+    let outcome = connect
+        .execute(
+            &Calls(vec![tier_gold()]),
+            tokio::time::Instant::now() + Duration::from_secs(1),
+        )
+        .await;
+    assert_eq!(outcome.applied().len(), 1, "{outcome:?}");
+    // One request, the real call's: the rehearsal sent nothing.
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let (_, line, headers) = &seen[0];
+    assert!(line.starts_with("POST /contact/attributes"), "{line}");
+    assert!(headers.iter().any(|h| h.starts_with("authorization:")));
+}
+
+fn tier_gold() -> Call {
+    Call::UpdateContactAttributes(AttributesCall {
+        instance_id: "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa".to_owned(),
+        initial_contact_id: "5ca32fbd-8f92-46af-92a5-6b0f970f0efe".to_owned(),
+        attributes: BTreeMap::from([("tier".to_owned(), "gold".to_owned())]),
+    })
 }

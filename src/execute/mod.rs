@@ -23,6 +23,7 @@ use throttles::Throttles;
 
 mod dns;
 mod https;
+mod rehearsal;
 mod throttles;
 
 /// SDK attempts per call. Retries are jittered; with the deadline they never outlive it.
