@@ -79,6 +79,13 @@ async fn a_hung_connect_still_gets_the_caller_an_answer_in_time() {
     assert_eq!(answer["applied"], "UpdateContactAttributes");
     assert_eq!(answer["notApplied"], "UpdateContact,TransferContact");
     assert_eq!(answer["errorCode"], "Timeout", "{answer}");
+    // The function's own deadline ends the call, never the SDK's: one message, which says
+    // what the flow needs to know.
+    let message = answer["errorMessage"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("the call may or may not have taken effect"),
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -84,19 +84,28 @@ impl Connect {
                     .with_initial_backoff(INITIAL_BACKOFF)
                     .with_max_backoff(MAX_BACKOFF),
             )
-            .timeout_config(timeouts(longest_block / MAX_ATTEMPTS, longest_block))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_attempt_timeout(longest_block / MAX_ATTEMPTS)
+                    .operation_timeout(longest_block)
+                    .build(),
+            )
             .load()
             .await;
         resolver.look_ahead(&config);
         Client::new(&config)
     }
 
-    /// Timeouts for one call from what is left of the invocation's budget, so the SDK's
-    /// attempts and backoff end when the budget does instead of being cut off mid-call.
+    /// An attempt's timeout for one call, from what is left of the invocation's budget. The
+    /// whole call ends at the deadline itself (`timed`), so the SDK's operation timeout, one
+    /// more timer for the same moment on every call, is off.
     fn within(&self, deadline: Instant) -> aws_sdk_connect::config::Builder {
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let attempt = self.attempt_timeout.min(remaining);
-        aws_sdk_connect::config::Builder::default().timeout_config(timeouts(attempt, remaining))
+        let timeouts = TimeoutConfig::builder()
+            .operation_attempt_timeout(self.attempt_timeout.min(remaining))
+            .disable_operation_timeout()
+            .build();
+        aws_sdk_connect::config::Builder::default().timeout_config(timeouts)
     }
 
     /// Makes the planned calls, giving up on any still running at `deadline`. Every call
@@ -283,16 +292,6 @@ fn expiry(minutes: i32) -> HashMap<String, SegmentAttributeValue> {
         .value_map("ExpiryDuration", duration)
         .build();
     HashMap::from([("connect:ContactExpiry".to_owned(), value)])
-}
-
-/// An attempt's timeout and the whole call's, retries and backoff included. The connect
-/// timeout is the connector's (`https::client`, `MAX_CONNECT_TIMEOUT`), the same for every
-/// call, so that all calls draw from one pool of connections.
-fn timeouts(attempt: Duration, call: Duration) -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .operation_attempt_timeout(attempt)
-        .operation_timeout(call)
-        .build()
 }
 
 /// Connect's error code and message, or a code of ours for failures with no answer.
