@@ -69,8 +69,8 @@ impl Connect {
 
     /// A client from `loader`, with retries and timeouts for a flow block instead of the
     /// SDK's defaults, which have no operation timeout and back off for up to 20 s. Each call
-    /// narrows the timeouts to what is left of its invocation (`within`); these bound any
-    /// call by the longest block a flow can have, so the client needs no rules to be built.
+    /// narrows them to what is left of its invocation (`within`, `timed`); these bound a call
+    /// by the longest block a flow can have, so the client needs no rules to be built.
     /// Its HTTPS connector and trust store: `https`; the endpoint's address is looked up while
     /// the cold start goes on: `dns`.
     pub async fn client(loader: ConfigLoader) -> Client {

@@ -1,7 +1,7 @@
-//! A call rehearsed at cold start: the SDK's path up to sending, run once
-//! (the credentials resolved and cached, the endpoint, the request built, serialized and
-//! signed) and stopped before anything leaves the process. Without it the first caller waits
-//! for that path's first run: its code paged in, its caches filled.
+//! A call rehearsed at cold start: the SDK's path up to sending, run once (the credentials
+//! resolved and cached, the endpoint, the request built, serialized and signed) and stopped
+//! before anything leaves the process. Without it the first caller waits for that path's
+//! first run: its code paged in, its caches filled.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
