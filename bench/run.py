@@ -24,6 +24,7 @@ Needs: cargo build --release --workspace, and .venv from scripts/python-tools.
 import argparse
 import glob
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -51,10 +52,21 @@ TRUST_STORES = {}
 INSTANCE = "9308c2a1-9bc6-4cea-8290-6c0b4a6d38fa"
 
 
+NEXT_PORT = itertools.count(os.getpid() * 7919)
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port for a server to listen on, below the kernel's range of ephemeral ports: a port
+    from that range (what binding port 0 gives) may be taken by any connection opened before
+    the server binds it, and the emulator then fails to start ("address already in use")."""
+    while True:
+        port = 10_000 + next(NEXT_PORT) % 22_000
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
 
 
 def wait_for_port(port, seconds=15):

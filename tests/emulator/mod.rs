@@ -5,6 +5,8 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use connect_local::fixtures::{example_rules, workspace};
@@ -36,12 +38,21 @@ fn function() -> PathBuf {
         .map_or_else(|| env!("CARGO_BIN_EXE_connect-rules").into(), PathBuf::from)
 }
 
+/// A port for the emulator to listen on, taken below the kernel's range of ephemeral ports:
+/// a port from that range (what binding port 0 gives) may be taken by any connection a test
+/// opens before the emulator binds it, which then fails to start ("address already in use").
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    const FIRST: u32 = 10_000;
+    const COUNT: u32 = 22_000;
+    static NEXT: OnceLock<AtomicU32> = OnceLock::new();
+    // Test binaries may run side by side: each starts at a place of its own.
+    let next = NEXT.get_or_init(|| AtomicU32::new(std::process::id().wrapping_mul(7_919)));
+    loop {
+        let port = u16::try_from(FIRST + next.fetch_add(1, Ordering::Relaxed) % COUNT).unwrap();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// The function running under the emulator, with its output captured to a file.
