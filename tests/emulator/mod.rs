@@ -6,7 +6,6 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use connect_local::fixtures::{example_rules, workspace};
@@ -44,11 +43,12 @@ fn function() -> PathBuf {
 fn free_port() -> u16 {
     const FIRST: u32 = 10_000;
     const COUNT: u32 = 22_000;
-    static NEXT: OnceLock<AtomicU32> = OnceLock::new();
+    static TAKEN: AtomicU32 = AtomicU32::new(0);
     // Test binaries may run side by side: each starts at a place of its own.
-    let next = NEXT.get_or_init(|| AtomicU32::new(std::process::id().wrapping_mul(7_919)));
+    let start = std::process::id().wrapping_mul(7_919);
     loop {
-        let port = u16::try_from(FIRST + next.fetch_add(1, Ordering::Relaxed) % COUNT).unwrap();
+        let place = start.wrapping_add(TAKEN.fetch_add(1, Ordering::Relaxed));
+        let port = u16::try_from(FIRST + place % COUNT).unwrap();
         if TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
