@@ -5,6 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
+use aws_config::environment::{
+    EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader};
@@ -63,8 +66,24 @@ impl Connect {
 
     /// Where the client's settings come from in Lambda and the CLI: region, credentials and
     /// `AWS_ENDPOINT_URL_CONNECT` from the environment.
+    ///
+    /// Lambda puts every function's region and credentials in its environment, where the SDK's
+    /// default chains look first. When they are there, they are taken from there without
+    /// building the rest of each chain (an STS client for web identity, an IMDS client), which
+    /// a cold start would pay for and never use; the answer is the one the chains would give.
     pub fn environment() -> ConfigLoader {
-        aws_config::defaults(BehaviorVersion::latest())
+        let loader = aws_config::defaults(BehaviorVersion::latest());
+        let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+        let loader = if set("AWS_REGION") {
+            loader.region(EnvironmentVariableRegionProvider::new())
+        } else {
+            loader
+        };
+        if set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY") {
+            loader.credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        } else {
+            loader
+        }
     }
 
     /// A client from `loader`, with retries and timeouts for a flow block instead of the
