@@ -28,7 +28,7 @@ pub(super) fn check_values(
     path: &str,
     scope: &mut RuleScope<'_, '_>,
 ) -> Option<Vec<(String, Template)>> {
-    let mut values = Vec::new();
+    let mut values = Vec::with_capacity(file.len());
     let mut complete = true;
     let mut bytes = 0;
     for (key, value) in file {

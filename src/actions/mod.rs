@@ -102,6 +102,7 @@ impl Actions {
         add(file.create_task.map(|f| task::check(f, scope)));
         add(file.transfer.map(|f| transfer::check(f, scope)));
         add(file.answer.map(|f| returns::check(f, scope)));
+        actions.0.shrink_to_fit();
         complete.then_some(actions)
     }
 

@@ -52,7 +52,7 @@ pub(super) fn check_values(
     allowed: &[ReferenceType],
     scope: &mut RuleScope<'_, '_>,
 ) -> Option<Vec<ReferenceValue>> {
-    let mut references = Vec::new();
+    let mut references = Vec::with_capacity(file.len());
     let mut complete = true;
     let mut bytes = 0;
     for (name, reference) in file {

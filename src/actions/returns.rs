@@ -17,7 +17,7 @@ struct Return(Vec<(String, Template)>);
 const PATH: &str = "actions.return";
 
 pub(super) fn check(file: File, scope: &mut RuleScope<'_, '_>) -> Option<Arc<dyn Action>> {
-    let mut values = Vec::new();
+    let mut values = Vec::with_capacity(file.len());
     let mut complete = true;
     for (key, value) in file {
         let path = At::key(PATH, &key);

@@ -163,7 +163,10 @@ impl Checker<'_> {
             );
         }
         self.answer_keys(set, &checked);
-        checked.into_iter().map(|(_, rule)| rule).collect()
+        let mut rules: Vec<Rule> = checked.into_iter().map(|(_, rule)| rule).collect();
+        // Collected in place, the list would keep the larger buffer it was collected from.
+        rules.shrink_to_fit();
+        rules
     }
 
     /// Across a rule set: a key only one rule may answer (a task's id) is answered by one,

@@ -181,10 +181,9 @@ pub(super) fn check(
                 "the list is empty, so it can never match",
             );
         }
-        tests.push((
-            "one_of",
-            Some(Test::OneOf(options.into_iter().map(|t| t.0).collect())),
-        ));
+        let mut options: Vec<String> = options.into_iter().map(|t| t.0).collect();
+        options.shrink_to_fit();
+        tests.push(("one_of", Some(Test::OneOf(options))));
     }
     if let Some(wanted) = file.exists {
         tests.push(("exists", Some(Test::Exists(wanted))));
@@ -333,5 +332,9 @@ pub(super) fn check(
             )
         })
         .collect();
-    checked.into_iter().collect::<Option<Vec<_>>>().map(combine)
+    let mut conditions = checked.into_iter().collect::<Option<Vec<_>>>()?;
+    // Collected in place, the list would keep the buffer of the conditions as written,
+    // several times the size of the checked ones, for as long as the rule book lives.
+    conditions.shrink_to_fit();
+    Some(combine(conditions))
 }

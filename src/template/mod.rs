@@ -16,15 +16,20 @@ const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// Its parts and their filters are held in slices sized to fit: a rule book holds thousands
+/// of templates, and the spare room of lists grown while parsing would be most of its memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
-    parts: Vec<Part>,
+    parts: Box<[Part]>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
     Literal(String),
-    Value { field: Field, filters: Vec<Filter> },
+    Value {
+        field: Field,
+        filters: Box<[Filter]>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,7 +94,9 @@ impl Template {
         if !rest.is_empty() {
             parts.push(Part::Literal(rest.to_owned()));
         }
-        Ok(Template { parts })
+        Ok(Template {
+            parts: parts.into_boxed_slice(),
+        })
     }
 
     /// The text when the template reads no field at all.
