@@ -319,22 +319,17 @@ pub(super) fn check(
             "the list is empty; give at least one condition",
         );
     }
-    let checked: Vec<_> = list
-        .into_iter()
-        .enumerate()
-        .map(|(index, c)| {
-            check(
-                diagnostics,
-                at,
-                Place::Item(&place, name, index),
-                c,
-                compile,
-            )
-        })
-        .collect();
-    let mut conditions = checked.into_iter().collect::<Option<Vec<_>>>()?;
-    // Collected in place, the list would keep the buffer of the conditions as written,
-    // several times the size of the checked ones, for as long as the rule book lives.
-    conditions.shrink_to_fit();
-    Some(combine(conditions))
+    // Into a list of its own rather than collected in place: the list as written, several
+    // times larger, is then freed for the next rule's to reuse instead of living on in the
+    // rule book.
+    let mut conditions = Vec::with_capacity(list.len());
+    let mut complete = true;
+    for (index, c) in list.into_iter().enumerate() {
+        let place = Place::Item(&place, name, index);
+        match check(diagnostics, at, place, c, compile) {
+            Some(condition) => conditions.push(condition),
+            None => complete = false,
+        }
+    }
+    complete.then(|| combine(conditions))
 }
