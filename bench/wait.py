@@ -48,6 +48,7 @@ def main():
         for binary in builds.values():
             run.TRUST_STORES[binary] = "amazon"
         binaries = {**builds, "baseline": os.path.join(run.RELEASE, "connect-baseline")}
+        binaries = run.copies_made_together(binaries, directory)
         events = {name: run.load_event(event) for name in builds}
         events["baseline"] = run.baseline_event(event)
         samples = {name: [] for name in binaries}
