@@ -4,7 +4,7 @@
 /// Lowers the calling thread to Linux's `SCHED_IDLE`: it then starts only on a CPU that would
 /// otherwise be idle, so work done ahead of need keeps out of init's and an invocation's way,
 /// even with one CPU or less. (A thread woken beside it can still wait for it to be
-/// preempted: BENCHMARKS.md, "One background thread".) Should the call fail, the work goes
+/// preempted: bench/HISTORY.md, "One background thread".) Should the call fail, the work goes
 /// on at the usual priority.
 pub fn run_only_when_idle() {
     #[cfg(target_os = "linux")]
