@@ -59,8 +59,8 @@ NEXT_PORT = itertools.count(os.getpid() * 7919)
 def copies_made_together(binaries, directory):
     """Each binary copied into `directory`, one after the other, to be run from there: here,
     copies of one binary made at different times started up to 0.3 ms apart, and copies made
-    together within 0.02 ms (BENCHMARKS.md, "Measuring"), so no function of a comparison
-    gains from where its file happens to sit in the page cache."""
+    together within 0.02 ms (BENCHMARKS.md, "The rule book sized to fit, and builds copied
+    together"), so no function of a comparison gains from where its file sits in memory."""
     copies = {}
     for index, (name, binary) in enumerate(binaries.items()):
         copy = os.path.join(directory, f"{index}-{os.path.basename(binary)}")
