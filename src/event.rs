@@ -94,6 +94,12 @@ impl FlowEvent {
         })
     }
 
+    /// Parses an event from its JSON text straight into these types; only an event that
+    /// fails is read again through a `Value`, for the messages `from_value` gives.
+    pub fn from_json(text: &str) -> Result<Self, EventError> {
+        serde_json::from_str(text).or_else(|_| Self::from_slice(text.as_bytes()))
+    }
+
     pub fn from_slice(bytes: &[u8]) -> Result<Self, EventError> {
         let value: Value = serde_json::from_slice(bytes).map_err(|error| EventError {
             path: format!("line {} column {}", error.line(), error.column()),
@@ -193,6 +199,19 @@ mod tests {
         assert_eq!(customer.kind.as_deref(), Some("TELEPHONE_NUMBER"));
         assert!(customer.address.is_some());
         assert!(contact.attributes.contains_key("customerTier"));
+    }
+
+    #[test]
+    fn text_read_directly_falls_back_to_a_value_for_what_only_a_value_reads() {
+        let text = r#"{"Details": {"ContactData": {"ContactId": "first", "InstanceARN": "a/i"}},
+                       "Details": {"ContactData": {"ContactId": "last", "InstanceARN": "a/i"}}}"#;
+        assert!(serde_json::from_str::<FlowEvent>(text).is_err());
+        let event = FlowEvent::from_json(text).unwrap();
+        assert_eq!(event.details.contact_data.contact_id, "last");
+        let error = FlowEvent::from_json(r#"{"Details": {"ContactData": 7}}"#).unwrap_err();
+        assert_eq!(error.path, "Details.ContactData");
+        let error = FlowEvent::from_json("{").unwrap_err();
+        assert_eq!(error.path, "line 1 column 1");
     }
 
     #[test]

@@ -9,13 +9,14 @@ use futures_util::FutureExt;
 use tracing::Instrument;
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::answer::{self, Answer, Status};
 use crate::contact::Contact;
 use crate::error::InvocationError;
-use crate::event::FlowEvent;
+use crate::event::{EventError, FlowEvent};
 use crate::execute::Connect;
 use crate::metrics::{Counted, Metrics};
 use crate::outcome::Outcome;
@@ -31,6 +32,44 @@ pub struct Function {
     book: RuleBook,
     connect: Option<Connect>,
     metrics: Option<Arc<Metrics>>,
+}
+
+/// An event as the function is given it.
+#[derive(Debug)]
+pub enum Payload {
+    /// The runtime's text, read straight into the event's types.
+    Json(Box<RawValue>),
+    /// A value already read: the CLI's and test cases' events.
+    Value(Value),
+}
+
+/// An event that could not be read, and the contact it names for the log line.
+struct Unread {
+    error: EventError,
+    contact_id: String,
+}
+
+impl Payload {
+    fn read(self) -> Result<FlowEvent, Unread> {
+        match self {
+            Payload::Json(text) => FlowEvent::from_json(text.get()).map_err(|error| Unread {
+                contact_id: contact_id(&serde_json::from_str(text.get()).unwrap_or_default()),
+                error,
+            }),
+            Payload::Value(value) => {
+                let contact_id = contact_id(&value);
+                FlowEvent::from_value(value).map_err(|error| Unread { error, contact_id })
+            }
+        }
+    }
+}
+
+fn contact_id(payload: &Value) -> String {
+    payload
+        .pointer("/Details/ContactData/ContactId")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown")
+        .to_owned()
 }
 
 /// What one invocation planned and answered.
@@ -74,10 +113,14 @@ impl Function {
     }
 
     /// The Lambda handler: answers the flow, or raises when the rules file says so.
-    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Answer, Diagnostic> {
+    pub async fn handle(&self, event: LambdaEvent<Box<RawValue>>) -> Result<Answer, Diagnostic> {
         let (payload, context) = event.into_parts();
-        let mut invocation =
-            answering_panics(self.run(payload, Some(context.deadline()), SystemTime::now())).await;
+        let mut invocation = answering_panics(self.run(
+            Payload::Json(payload),
+            Some(context.deadline()),
+            SystemTime::now(),
+        ))
+        .await;
         let answered = match (&invocation.error, self.book.settings.on_error) {
             (Some(error), OnError::Raise) => Err(Diagnostic::from(error)),
             _ => Ok(std::mem::take(&mut invocation.answer)),
@@ -112,7 +155,9 @@ impl Function {
         lambda_deadline: Option<SystemTime>,
         now: SystemTime,
     ) -> Invocation {
-        let invocation = self.run(payload, lambda_deadline, now).await;
+        let invocation = self
+            .run(Payload::Value(payload), lambda_deadline, now)
+            .await;
         invocation.report(self.metrics.as_deref());
         invocation
     }
@@ -121,19 +166,21 @@ impl Function {
     /// when (`invoke_at` at once, `handle` after the answer has gone).
     async fn run(
         &self,
-        payload: Value,
+        payload: Payload,
         lambda_deadline: Option<SystemTime>,
         now: SystemTime,
     ) -> Invocation {
         let started = Instant::now();
         let budget = self.budget(lambda_deadline);
         let deadline = started + budget.saturating_sub(ANSWER_MARGIN);
-        let contact_id = payload
-            .pointer("/Details/ContactData/ContactId")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_owned();
-        let (plan, outcome) = match self.plan(payload, now) {
+        let (contact_id, planned) = match payload.read() {
+            Ok(event) => {
+                let contact_id = event.details.contact_data.contact_id.clone();
+                (contact_id, self.plan(event, now))
+            }
+            Err(unread) => (unread.contact_id, Err(unread.error.into())),
+        };
+        let (plan, outcome) = match planned {
             Ok(plan) => {
                 let outcome = match &self.connect {
                     Some(connect) => connect.execute(&plan.calls, deadline).await,
@@ -171,8 +218,7 @@ impl Function {
         }
     }
 
-    fn plan(&self, payload: Value, now: SystemTime) -> Result<Plan, InvocationError> {
-        let event = FlowEvent::from_value(payload)?;
+    fn plan(&self, event: FlowEvent, now: SystemTime) -> Result<Plan, InvocationError> {
         let contact = Contact::new(event, now).in_calendar(self.book.settings.calendar.clone());
         Ok(plan::plan(&self.book, &contact)?)
     }

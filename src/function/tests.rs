@@ -218,12 +218,47 @@ async fn a_panic_is_answered_as_an_error_and_does_not_claim_nothing_was_applied(
     assert_eq!(fine.await.answer["status"], "ok");
 }
 
+/// An event as the runtime hands it to the handler.
+fn text(event: Value) -> Box<RawValue> {
+    RawValue::from_string(event.to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn the_runtimes_text_is_answered_as_the_same_event_read_as_a_value() {
+    let mut events: Vec<Value> = connect_local::fixtures::event_names()
+        .iter()
+        .map(|name| event(name))
+        .collect();
+    let mut twice = event("task.json").to_string();
+    twice.insert_str(1, r#""Details": {"ContactData": {}},"#);
+    events.extend([
+        serde_json::json!({"Details": {"ContactData": {"ContactId": 7}}}),
+        serde_json::json!({"Details": {"ContactData": "x"}}),
+        serde_json::json!([]),
+        // A field given twice: the direct read refuses it, the `Value` keeps the last.
+        serde_json::from_str(&twice).unwrap(),
+    ]);
+    let function = Function::new(example_book(), None);
+    for event in events {
+        let context = lambda_runtime::Context::default();
+        let answered = function
+            .handle(LambdaEvent::new(text(event.clone()), context))
+            .await
+            .unwrap();
+        let expected = function.invoke(event.clone(), None).await.answer;
+        assert_eq!(answered, expected, "{event}");
+    }
+}
+
 #[tokio::test]
 async fn raise_mode_turns_errors_into_function_errors() {
     let mut book = example_book();
     book.settings.on_error = OnError::Raise;
     let function = Function::new(book, None);
-    let event = LambdaEvent::new(serde_json::json!({}), lambda_runtime::Context::default());
+    let event = LambdaEvent::new(
+        text(serde_json::json!({})),
+        lambda_runtime::Context::default(),
+    );
     let error = function.handle(event).await.unwrap_err();
     assert_eq!(error.error_type, "InvalidEvent");
     assert!(error.error_message.starts_with(
@@ -239,7 +274,7 @@ async fn raise_mode_raises_an_answer_too_large_for_the_flow() {
         "x".repeat(40_000)
     );
     let function = Function::new(RuleBook::from_source(&source, "big.yaml").unwrap(), None);
-    let event = LambdaEvent::new(event("task.json"), lambda_runtime::Context::default());
+    let event = LambdaEvent::new(text(event("task.json")), lambda_runtime::Context::default());
     let error = function.handle(event).await.unwrap_err();
     assert_eq!(error.error_type, "AnswerTooLarge");
     assert!(
