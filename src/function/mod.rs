@@ -36,7 +36,7 @@ pub struct Function {
 
 /// An event as the function is given it.
 #[derive(Debug)]
-pub enum Payload {
+enum Payload {
     /// The runtime's text, read straight into the event's types.
     Json(Box<RawValue>),
     /// A value already read: the CLI's and test cases' events.
