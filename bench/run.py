@@ -17,6 +17,7 @@ it).
     taskset -c 0 bench/run.py     # the same on one CPU
     bench/run.py --against DIR    # against the connect-rules of another build instead
     bench/run.py --yaml           # connect-rules reading the rules' YAML instead
+    FRONT_RTT_MS=1 bench/run.py   # a round trip of 1 ms to the TLS front (bench/tls.py)
 
 Needs: cargo build --release --workspace, and .venv from scripts/python-tools.
 """

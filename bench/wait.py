@@ -10,6 +10,7 @@ calls).
     bench/wait.py                                   # target/release/connect-rules
     bench/wait.py before=DIR/connect-rules after=target/release/connect-rules
     EVENT=chat.json COUNT=50 bench/wait.py ...
+    FRONT_RTT_MS=1 bench/wait.py ...                # a round trip of 1 ms to the front
 
 Needs what bench/run.py needs.
 """
