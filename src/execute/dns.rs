@@ -42,7 +42,7 @@ impl Resolver {
     /// Starts looking up the Connect endpoint that `config` makes calls to, unless it is an
     /// address already. Nothing is lost when this cannot start: the first call looks it up.
     pub fn look_ahead(&self, config: &SdkConfig) {
-        let Some(name) = endpoint_host(config) else {
+        let Some(name) = endpoint(config).and_then(|uri| uri.host().map(str::to_owned)) else {
             return;
         };
         if name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
@@ -115,10 +115,10 @@ fn lookup(name: &str) -> io::Result<Vec<IpAddr>> {
         .collect())
 }
 
-/// The host the client's calls go to: its endpoint rules applied to the settings the client
-/// was built from, `AWS_ENDPOINT_URL_CONNECT` and `AWS_ENDPOINT_URL` included, as the SDK
-/// reads them for Connect.
-fn endpoint_host(config: &SdkConfig) -> Option<String> {
+/// Where the client's calls go: its endpoint rules applied to the settings the client was
+/// built from, `AWS_ENDPOINT_URL_CONNECT` and `AWS_ENDPOINT_URL` included, as the SDK reads
+/// them for Connect.
+pub fn endpoint(config: &SdkConfig) -> Option<http::Uri> {
     let key = ServiceConfigKey::builder()
         .service_id("Connect")
         .env("AWS_ENDPOINT_URL")
@@ -139,8 +139,7 @@ fn endpoint_host(config: &SdkConfig) -> Option<String> {
     let endpoint =
         futures_util::FutureExt::now_or_never(DefaultResolver::new().resolve_endpoint(&params))?
             .ok()?;
-    let uri: http::Uri = endpoint.url().parse().ok()?;
-    uri.host().map(str::to_owned)
+    endpoint.url().parse().ok()
 }
 
 #[cfg(test)]
@@ -238,8 +237,10 @@ mod tests {
     }
 
     #[test]
-    fn the_host_is_where_the_sdk_sends_connect_calls() {
-        let host = |config: aws_types::sdk_config::Builder| endpoint_host(&config.build());
+    fn the_endpoint_is_where_the_sdk_sends_connect_calls() {
+        let host = |config: aws_types::sdk_config::Builder| {
+            endpoint(&config.build()).map(|uri| uri.authority().unwrap().to_string())
+        };
         assert_eq!(
             host(config()).as_deref(),
             Some("connect.eu-west-2.amazonaws.com")
@@ -250,7 +251,7 @@ mod tests {
         );
         assert_eq!(
             host(config().endpoint_url("http://localhost:4566")).as_deref(),
-            Some("localhost")
+            Some("localhost:4566")
         );
         assert_eq!(
             host(
@@ -259,7 +260,7 @@ mod tests {
                     .service_config(ServiceEndpoint)
             )
             .as_deref(),
-            Some("connect.internal.example"),
+            Some("connect.internal.example:8443"),
             "AWS_ENDPOINT_URL_CONNECT comes before AWS_ENDPOINT_URL"
         );
         assert_eq!(host(SdkConfig::builder()), None, "no region, no endpoint");

@@ -8,6 +8,7 @@
 //! `SSL_CERT_FILE` or `SSL_CERT_DIR` set means the operator wants another trust store (a
 //! private endpoint, a proxy that inspects TLS): then the system's, as the SDK reads it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_smithy_async::rt::sleep::default_async_sleep;
@@ -16,7 +17,11 @@ use aws_smithy_http_client::Connector;
 use aws_smithy_runtime_api::client::http::{
     http_client_fn, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
+use super::connection::{self, Ahead};
 use super::dns::Resolver;
 
 /// Amazon Root CA 1 to 4 and Starfield Services Root Certificate Authority - G2.
@@ -30,7 +35,7 @@ const TRUST_STORE_VARIABLES: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
 /// differ only in operation timeouts, which the SDK enforces above the connector, and in
 /// nothing a connector holds: its connect timeout is the same for every call
 /// (`connect_timeout`).
-pub fn client(connect_timeout: Duration, resolver: Resolver) -> SharedHttpClient {
+pub fn client(connect_timeout: Duration, resolver: Resolver, ahead: Ahead) -> SharedHttpClient {
     let mut builder = Connector::builder().connector_settings(
         HttpConnectorSettings::builder()
             .connect_timeout(connect_timeout)
@@ -41,21 +46,46 @@ pub fn client(connect_timeout: Duration, resolver: Resolver) -> SharedHttpClient
         .with_trust_store(trust_store(|name| std::env::var_os(name)))
         .build()
         .expect("a TLS context without server names always builds");
-    let connector = SharedHttpConnector::new(
+    let pool = SharedHttpConnector::new(
         builder
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .tls_context(context)
             .build_with_resolver(resolver),
     );
+    let connector = SharedHttpConnector::new(connection::Connector { ahead, pool });
     http_client_fn(move |_, _| connector.clone())
+}
+
+/// TLS settings as the SDK's connector makes them, trusting what it trusts, for the
+/// connection opened ahead (`connection`), which speaks HTTP/1.1.
+pub fn tls_config() -> ClientConfig {
+    let mut roots = RootCertStore::empty();
+    if named_trust_store(|name| std::env::var_os(name)) {
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    } else {
+        roots.add_parsable_certificates(CertificateDer::pem_slice_iter(AMAZON_ROOTS).flatten());
+    }
+    let mut config = ClientConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("aws-lc-rs supports rustls' default protocol versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config
+}
+
+/// Whether the environment names a trust store of the operator's choice.
+fn named_trust_store(variable: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    TRUST_STORE_VARIABLES
+        .iter()
+        .any(|name| variable(name).is_some_and(|value| !value.is_empty()))
 }
 
 /// Amazon's roots, unless the environment names a trust store of its own.
 fn trust_store(variable: impl Fn(&str) -> Option<std::ffi::OsString>) -> TrustStore {
-    let named = TRUST_STORE_VARIABLES
-        .iter()
-        .any(|name| variable(name).is_some_and(|value| !value.is_empty()));
-    if named {
+    if named_trust_store(variable) {
         TrustStore::default()
     } else {
         TrustStore::empty().with_pem_certificate(AMAZON_ROOTS)
@@ -66,8 +96,6 @@ fn trust_store(variable: impl Fn(&str) -> Option<std::ffi::OsString>) -> TrustSt
 mod tests {
     use super::*;
     use sha2::{Digest, Sha256};
-    use tokio_rustls::rustls::pki_types::pem::PemObject;
-    use tokio_rustls::rustls::pki_types::CertificateDer;
 
     /// The SHA-256 fingerprints Amazon Trust Services publishes for its roots
     /// (amazontrust.com/repository), in the file's order.

@@ -25,6 +25,7 @@ use crate::outcome::{Applied, CallError, CallReport, Outcome};
 use crate::vocabulary::code;
 use throttles::Throttles;
 
+mod connection;
 mod dns;
 mod https;
 mod rehearsal;
@@ -98,8 +99,13 @@ impl Connect {
     pub async fn client(loader: ConfigLoader) -> Client {
         let longest_block = Duration::from_secs(limits::BLOCK_TIMEOUT_MAX_SECONDS);
         let resolver = dns::Resolver::default();
+        let ahead = connection::Ahead::default();
         let config = loader
-            .http_client(https::client(MAX_CONNECT_TIMEOUT, resolver.clone()))
+            .http_client(https::client(
+                MAX_CONNECT_TIMEOUT,
+                resolver.clone(),
+                ahead.clone(),
+            ))
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(MAX_ATTEMPTS)
@@ -116,6 +122,7 @@ impl Connect {
             .load()
             .await;
         resolver.look_ahead(&config);
+        ahead.open(&config, resolver, MAX_CONNECT_TIMEOUT);
         Client::new(&config)
     }
 
