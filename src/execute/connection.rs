@@ -52,6 +52,8 @@ struct Opening {
     authority: Authority,
     /// True once the opening has ended, opened or not.
     ended: watch::Receiver<bool>,
+    /// Whether a call is waiting for the opening to end.
+    awaited: bool,
     connection: Option<Connection>,
 }
 
@@ -84,6 +86,7 @@ impl Ahead {
         *self.lock() = Some(Opening {
             authority: authority.clone(),
             ended: watch,
+            awaited: false,
             connection: None,
         });
         let (ahead, authority) = (self.clone(), authority.clone());
@@ -111,12 +114,19 @@ impl Ahead {
     /// Sends `request` over the connection opened ahead if it is to its endpoint and idle;
     /// gives the request back otherwise.
     async fn send(&self, request: HttpRequest) -> Result<SendOutcome, HttpRequest> {
-        let mut ended = match self.lock().as_ref() {
-            Some(opening) if for_endpoint(&request, &opening.authority) => opening.ended.clone(),
+        let mut ended = match self.lock().as_mut() {
+            Some(opening) if for_endpoint(&request, &opening.authority) => {
+                // The first call that comes while the connection is still opening waits for
+                // it rather than opening another, which would be the same work over again;
+                // the calls made with it would only wait behind it, and go to the pool.
+                let opened = *opening.ended.borrow();
+                if !opened && std::mem::replace(&mut opening.awaited, true) {
+                    return Err(request);
+                }
+                opening.ended.clone()
+            }
             _ => return Err(request),
         };
-        // A call that comes while the connection is still opening waits for it rather than
-        // opening another: it would be the same work over again.
         if ended.wait_for(|ended| *ended).await.is_err() {
             return Err(request);
         }
