@@ -1,5 +1,6 @@
 //! How the client reaches Connect: one HTTPS connector, built at cold start and shared by
-//! every call, that trusts the roots Connect's certificates chain to.
+//! every call, that trusts the roots Connect's certificates chain to, with the connection
+//! opened ahead (`connection`) in front of it.
 //!
 //! The SDK's default client reads and decodes the system's whole CA bundle at cold start (about
 //! 150 certificates, most of a plain client's start-up), then builds its TLS settings again
