@@ -7,7 +7,8 @@ build` ships them. Reported for both, with ratios: cold-start init duration (the
 INIT REPORT) over plain HTTP and over TLS, and per event over TLS init + first invocation,
 what a caller waits through on a cold start (the first call's handshake is where the crypto
 library first draws randomness), warm p50/p99 per event and the CPU the function spends on
-each, peak RSS and binary size; then, with a fixed latency injected into every Connect call,
+each (over plain HTTP, the targets' measure, and p50 and CPU again over TLS, as on Lambda, where
+connect-rules' calls go over the connection it opened at cold start), peak RSS and binary size; then, with a fixed latency injected into every Connect call,
 the wall time of a task invocation that writes attributes, adds references and transfers,
 against one call's latency (the baseline's single call for the voice event, as its SDK saw
 it).
@@ -374,17 +375,21 @@ def main():
             name: run(binaries[name], events[name], endpoint, *settings) for name in binaries
         })
 
-    def over_tls(endpoint):
-        front = TlsFront(endpoint)
-        try:
-            return cold_starts(binaries, events, front, starts)
-        finally:
-            front.close()
+    def over_tls(measure):
+        """`measure` run through a TLS front to the endpoint."""
+        def run(endpoint):
+            front = TlsFront(endpoint)
+            try:
+                return measure(front)
+            finally:
+                front.close()
+        return run
 
     results = against_endpoint(lambda endpoint: cold_starts(binaries, events, endpoint, starts))
-    tls = against_endpoint(over_tls)
+    tls = against_endpoint(over_tls(lambda front: cold_starts(binaries, events, front, starts)))
     for name, measured in against_endpoint(lambda endpoint: warm(binaries, events, endpoint, invocations)).items():
         results[name].update(measured)
+    warm_tls = against_endpoint(over_tls(lambda front: warm(binaries, events, front, invocations)))
     slow = both(injected, latency_ms, samples)
 
     ours, floor = results["connect-rules"], results[other]
@@ -401,6 +406,11 @@ def main():
         rows.append((f"warm {name} p99 (ms)", percentile(ours["warm"][name], 0.99), percentile(floor["warm"][name], 0.99)))
         rows.append((f"warm {name}: the function's CPU per invocation (µs, median)",
                      statistics.median(ours["cpu"][name]), statistics.median(floor["cpu"][name])))
+    for name in EVENTS:
+        rows.append((f"warm over TLS {name} p50 (ms)", percentile(warm_tls["connect-rules"]["warm"][name], 0.5),
+                     percentile(warm_tls[other]["warm"][name], 0.5)))
+        rows.append((f"warm over TLS {name}: the function's CPU per invocation (µs, median)",
+                     statistics.median(warm_tls["connect-rules"]["cpu"][name]), statistics.median(warm_tls[other]["cpu"][name])))
     rows.append(("peak RSS (MiB)", ours["rss"] / 1024, floor["rss"] / 1024))
     rows.append(("binary size (MiB)", os.path.getsize(binaries["connect-rules"]) / 2**20, os.path.getsize(binaries[other]) / 2**20))
     for name, calls in [("voice.json", "one call"), ("task.json", "attributes + references, then transfer")]:
