@@ -7,11 +7,11 @@ build` ships them. Reported for both, with ratios: cold-start init duration (the
 INIT REPORT) over plain HTTP and over TLS, and per event over TLS init + first invocation,
 what a caller waits through on a cold start (the first call's handshake is where the crypto
 library first draws randomness), warm p50/p99 per event and the CPU the function spends on
-each (over plain HTTP, the targets' measure, and p50 and CPU again over TLS, as on Lambda, where
-connect-rules' calls go over the connection it opened at cold start), peak RSS and binary size; then, with a fixed latency injected into every Connect call,
-the wall time of a task invocation that writes attributes, adds references and transfers,
-against one call's latency (the baseline's single call for the voice event, as its SDK saw
-it).
+each (over plain HTTP, the targets' measure, and p50 and CPU again over TLS, as on Lambda,
+where connect-rules' calls go over the connection it opened at cold start), peak RSS and
+binary size; then, with a fixed latency injected into every Connect call, the wall time of a
+task invocation that writes attributes, adds references and transfers, against one call's
+latency (the baseline's single call for the voice event, as its SDK saw it).
 
     bench/run.py                  # the full run recorded in BENCHMARKS.md
     bench/run.py --quick          # a smoke run (scripts/test runs it so it cannot rot)
