@@ -20,7 +20,7 @@ latency (the baseline's single call for the voice event, as its SDK saw it).
     bench/run.py --yaml           # connect-rules reading the rules' YAML instead
     FRONT_RTT_MS=1 bench/run.py   # a round trip of 1 ms to the TLS front (bench/tls.py)
 
-Needs: cargo build --release --workspace, and .venv from scripts/python-tools.
+Needs scripts/bench's builds, and .venv from scripts/python-tools.
 """
 
 import argparse
@@ -43,7 +43,12 @@ import time
 from tls import TlsFront
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release")
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+RELEASE = os.path.join(TARGET, "release")
+# connect-rules as it ships, optimized with the profile of what it runs (pgo/x86_64.profdata),
+# built by scripts/bench in a target directory of its own: RUSTFLAGS reach every crate, and the
+# baseline's must be a plain build.
+CONNECT_RULES = os.path.join(TARGET, "profiled", "release", "connect-rules")
 EVENTS = ["voice.json", "chat.json", "task.json", "email.json"]
 # 100 rules: the example's 7 and 93 that never match, so the calls are the example's.
 RULES = os.path.join(ROOT, "bench", "rules-100.yaml")
@@ -236,7 +241,7 @@ def load_event(name):
 def baseline_event(name):
     """What the baseline is fed: the calls connect-rules plans for the event."""
     printed = subprocess.run(
-        [os.path.join(RELEASE, "connect-rules"), "invoke", os.path.join(ROOT, "events", name),
+        [CONNECT_RULES, "invoke", os.path.join(ROOT, "events", name),
          "--rules", RULES],
         check=True, capture_output=True, text=True,
     ).stdout
@@ -342,22 +347,22 @@ def main():
     if not arguments.yaml:
         compiled = tempfile.TemporaryDirectory(prefix="connect-rules-bench-")  # removed at exit
         SHIPPED_RULES = os.path.join(compiled.name, "rules-100.yaml.compiled")
-        subprocess.run([os.path.join(RELEASE, "connect-rules"), "compile", RULES, "-o", SHIPPED_RULES],
+        subprocess.run([CONNECT_RULES, "compile", RULES, "-o", SHIPPED_RULES],
                        check=True, capture_output=True)
     latency_ms = 20
 
-    TRUST_STORES[os.path.join(RELEASE, "connect-rules")] = "amazon"
+    TRUST_STORES[CONNECT_RULES] = "amazon"
     if arguments.against and not arguments.against_system_store:
         TRUST_STORES[os.path.join(arguments.against, "connect-rules")] = "amazon"
 
     rules_events = {name: load_event(name) for name in EVENTS}
     if arguments.against:
         other = f"connect-rules in {arguments.against}"
-        binaries = {"connect-rules": os.path.join(RELEASE, "connect-rules"), other: os.path.join(arguments.against, "connect-rules")}
+        binaries = {"connect-rules": CONNECT_RULES, other: os.path.join(arguments.against, "connect-rules")}
         events = {"connect-rules": rules_events, other: rules_events}
     else:
         other = "baseline"
-        binaries = {"connect-rules": os.path.join(RELEASE, "connect-rules"), other: os.path.join(RELEASE, "connect-baseline")}
+        binaries = {"connect-rules": CONNECT_RULES, other: os.path.join(RELEASE, "connect-baseline")}
         events = {"connect-rules": rules_events, other: {name: baseline_event(name) for name in EVENTS}}
     copies = tempfile.TemporaryDirectory(prefix="connect-rules-bench-")  # removed at exit
     binaries = copies_made_together(binaries, copies.name)

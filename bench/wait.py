@@ -7,8 +7,8 @@ that invoke), the init duration, the handler's own duration (connect-rules' metr
 its first call's latency (the metrics line; the baseline answers `calls_ms` for all of its
 calls).
 
-    bench/wait.py                                   # target/release/connect-rules
-    bench/wait.py before=DIR/connect-rules after=target/release/connect-rules
+    bench/wait.py                                   # target/profiled/release/connect-rules
+    bench/wait.py before=DIR/connect-rules after=target/profiled/release/connect-rules
     EVENT=chat.json COUNT=50 bench/wait.py ...
     FRONT_RTT_MS=1 bench/wait.py ...                # a round trip of 1 ms to the front
 
@@ -40,11 +40,11 @@ def figures(function, elapsed, log, answer, ours):
 
 def main():
     builds = dict(argument.split("=", 1) for argument in sys.argv[1:]) or {
-        "connect-rules": os.path.join(run.RELEASE, "connect-rules")}
+        "connect-rules": run.CONNECT_RULES}
     event, count = os.environ.get("EVENT", "voice.json"), int(os.environ.get("COUNT", "30"))
     with tempfile.TemporaryDirectory(prefix="connect-rules-wait-") as directory:
         run.SHIPPED_RULES = os.path.join(directory, "rules-100.yaml.compiled")
-        subprocess.run([os.path.join(run.RELEASE, "connect-rules"), "compile", run.RULES, "-o", run.SHIPPED_RULES],
+        subprocess.run([run.CONNECT_RULES, "compile", run.RULES, "-o", run.SHIPPED_RULES],
                        check=True, capture_output=True)
         for binary in builds.values():
             run.TRUST_STORES[binary] = "amazon"
