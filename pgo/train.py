@@ -130,8 +130,9 @@ def main():
         }
         endpoint = run.Endpoint()
         front = TlsFront(endpoint)
+        backends = [endpoint, front]
         try:
-            for backend in [endpoint, front]:
+            for backend in backends:
                 for event in events:
                     for _ in range(COLD_STARTS):
                         function(command, [event], backend, environment)
@@ -139,7 +140,8 @@ def main():
         finally:
             front.close()
             endpoint.close()
-    print(f"pgo/train.py: {2 * len(events) * COLD_STARTS} cold starts and {2 * WARM_ROUNDS} warm rounds of {len(events)} events answered")
+    print(f"pgo/train.py: {len(backends) * len(events) * COLD_STARTS} cold starts and {len(backends) * WARM_ROUNDS} "
+          f"warm rounds of {len(events)} events answered")
 
 
 if __name__ == "__main__":
