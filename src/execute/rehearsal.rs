@@ -43,23 +43,16 @@ impl Intercept for StopBeforeSending {
 }
 
 impl Connect {
-    /// Rehearses a call on a thread of its own, which takes only CPU time nothing else
-    /// wants (`background`): the cold start does not wait for it, and a first call that
-    /// comes sooner finds whatever it has done so far. Nothing is lost when the thread cannot
-    /// start.
-    pub fn rehearse_ahead(client: &Client) {
-        let client = client.clone();
-        let _started = std::thread::Builder::new()
-            .name("rehearsal".to_owned())
-            .spawn(move || {
-                crate::background::run_only_when_idle();
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
-                    .build();
-                if let Ok(runtime) = runtime {
-                    runtime.block_on(Connect::rehearse(client));
-                }
-            });
+    /// Rehearses a call on the calling thread, which should take only CPU time nothing else
+    /// wants (`background`): a first call that comes sooner finds whatever it has done so
+    /// far. Nothing is lost when its runtime cannot start.
+    pub fn rehearse_here(client: Client) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build();
+        if let Ok(runtime) = runtime {
+            runtime.block_on(Connect::rehearse(client));
+        }
     }
 
     /// Rehearses an UpdateContactAttributes call, the call most plans make, the way every call
