@@ -51,7 +51,8 @@ pub async fn serve() -> Result<(), StartError> {
             // The first invocation would run the SDK's path for the first time, and compile
             // the patterns it tests, while its caller waits; this thread does both ahead, with
             // CPU time nothing else wants. It rather than a thread of its own rehearses the
-            // call: spawning one delayed init's end (BENCHMARKS.md, "Work done ahead").
+            // call: spawning one delayed init's end (BENCHMARKS.md, "Work done ahead, on the
+            // rules' thread").
             crate::background::run_only_when_idle();
             if let Ok(client) = client_built.recv() {
                 Connect::rehearse_here(client);
@@ -70,6 +71,7 @@ pub async fn serve() -> Result<(), StartError> {
     if let Some(client) = &client {
         let _ = send_client.send(client.clone());
     }
+    // Without a client (a dry run), the rules' thread then goes straight on to the patterns.
     drop(send_client);
     let (book, rules_ready) = loaded.await.unwrap_or_else(|_| {
         // The thread ended without sending the rules: it panicked, and its panic is the report.
