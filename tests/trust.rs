@@ -150,12 +150,17 @@ async fn authority_and_endpoint(test: &str) -> (PathBuf, LocalConnect, std::net:
 /// `connect-rules invoke --execute` of `event` against `url`, with `SSL_CERT_FILE` set to
 /// `trust_store` or unset; its printed report.
 fn invoke(event: &str, url: &str, trust_store: Option<&PathBuf>) -> Value {
+    invoke_with(event, ("AWS_ENDPOINT_URL_CONNECT", url), trust_store)
+}
+
+/// `invoke`, with the endpoint given by `setting`, an environment variable.
+fn invoke_with(event: &str, setting: (&str, &str), trust_store: Option<&PathBuf>) -> Value {
     let mut command = Command::new(env!("CARGO_BIN_EXE_connect-rules"));
     command
         .args(["invoke", event, "--rules", "rules/rules.yaml"])
         .arg("--execute")
         .current_dir(workspace())
-        .env("AWS_ENDPOINT_URL_CONNECT", url)
+        .env(setting.0, setting.1)
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
         .env("AWS_SECRET_ACCESS_KEY", "local-secret")
@@ -236,5 +241,36 @@ async fn calls_go_over_the_connection_opened_ahead_and_the_pool_only_when_it_is_
         assert_eq!(endpoint.served().len(), calls, "{event}: {report:#}");
         endpoint.clear_served();
     }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_connection_opened_ahead_goes_where_a_profile_sends_the_calls() {
+    let (dir, endpoint, backend) = authority_and_endpoint("profile").await;
+    let (url, accepted) = tls_front(&dir, backend).await;
+    // The connection starts opening to the region's endpoint, the environment's guess, before
+    // the profile is read; it must be given up for the profile's endpoint.
+    let profile = dir.join("config");
+    std::fs::write(&profile, format!("[default]\nendpoint_url = {url}\n")).unwrap();
+    let report = tokio::task::spawn_blocking({
+        let ca = dir.join("ca.pem");
+        move || {
+            invoke_with(
+                "events/voice.json",
+                ("AWS_CONFIG_FILE", profile.to_str().unwrap()),
+                Some(&ca),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(report["answer"]["errorCode"], Value::Null, "{report:#}");
+    assert_eq!(endpoint.served().len(), 1, "{report:#}");
+    let opened_ahead = std::thread::available_parallelism().unwrap().get() > 1;
+    let offered = match opened_ahead {
+        true => vec!["http/1.1".to_owned()],
+        false => vec!["h2".to_owned(), "http/1.1".to_owned()],
+    };
+    assert_eq!(*accepted.lock().unwrap(), [offered]);
     std::fs::remove_dir_all(dir).unwrap();
 }

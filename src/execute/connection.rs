@@ -2,24 +2,26 @@
 //!
 //! A plain client opens its first connection when its first call is made: a round trip for
 //! TCP, one more for TLS and the handshake's CPU, all while a caller on a cold start waits.
-//! Here it is opened as soon as the endpoint is known, while the rules load on their thread
-//! and init's own thread would otherwise wait for them. Every call goes over it when it is
-//! idle; a call that finds it busy (calls made together), closed, or never opened goes
-//! through the SDK's own pool, as every call of a plain client does.
+//! Here it is opened from the start of init, where the environment says the calls will go
+//! (then where the loaded settings say, if they differ), on a thread of its own: init's
+//! thread is busy building the client, and a current-thread runtime would drive the
+//! handshake only while it waits. Once made, the TLS stream is handed to init's runtime
+//! (`socket`). Every call goes over it when it is idle; a call that finds it busy (calls made
+//! together), closed, or never opened goes through the SDK's own pool, as every call of a
+//! plain client does.
 //!
-//! It opens only where a second CPU loads the rules meanwhile: on one, its handshake would
-//! take CPU time from init, which the caller waits for all the same.
+//! It opens only where a second CPU is there to open it: on one, its handshake would take
+//! CPU time from init, which the caller waits for all the same.
 
 use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use aws_config::SdkConfig;
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::dns::ResolveDns;
 use aws_smithy_runtime_api::client::http::{
     HttpConnector, HttpConnectorFuture, SharedHttpConnector,
 };
@@ -32,10 +34,12 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::sync::watch;
+use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
-use super::dns::{self, Resolver};
+use super::dns::Resolver;
+use super::socket::Socket;
 
 /// How long the connection may sit unused and still be used: the SDK pool's idle timeout.
 /// (Counted from its last request rather than from that request's end, at most an attempt
@@ -66,43 +70,67 @@ struct Connection {
 }
 
 impl Ahead {
-    /// Starts opening a connection to the Connect endpoint `config` makes calls to, if it is
-    /// reached over HTTPS and a second CPU is there to load the rules meanwhile. Nothing is
-    /// lost when it fails: the calls open their own.
-    pub fn open(&self, config: &SdkConfig, resolver: Resolver, timeout: Duration) {
+    /// Starts opening a connection to `endpoint`, if it is reached over HTTPS and a second
+    /// CPU is there to open it while init goes on: on a thread of its own, which connects and
+    /// makes the TLS handshake, then hands the connection to the calling task's runtime (a
+    /// current-thread runtime makes progress on a connection only while its thread waits, and
+    /// init's waits little). Whether it started; nothing is lost when it fails: the calls
+    /// open their own. A connection opening already is given up.
+    pub fn open(&self, endpoint: &http::Uri, resolver: Resolver, timeout: Duration) -> bool {
+        self.forget();
         let spare_cpu = std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() > 1);
-        let Some(endpoint) = dns::endpoint(config) else {
-            return;
-        };
         let (Some(authority), Some("https"), true, Ok(runtime)) = (
             endpoint.authority(),
             endpoint.scheme_str(),
             spare_cpu,
             tokio::runtime::Handle::try_current(),
         ) else {
-            return;
+            return false;
         };
+        let deadline = Instant::now() + timeout;
+        let (handed, handover) = tokio::sync::oneshot::channel();
+        let to = authority.clone();
+        let opener = std::thread::Builder::new()
+            .name("connection".to_owned())
+            .spawn(move || {
+                let _ = handed.send(open_here(&to, &resolver, deadline));
+            });
+        if opener.is_err() {
+            return false;
+        }
         let (ended, watch) = watch::channel(false);
+        let this_opening = watch.clone();
         *self.lock() = Some(Opening {
             authority: authority.clone(),
             ended: watch,
             awaited: false,
             connection: None,
         });
-        let (ahead, authority) = (self.clone(), authority.clone());
+        let ahead = self.clone();
         runtime.spawn(async move {
-            let opening = open(&authority, &resolver);
-            if let Ok(Ok(sender)) = tokio::time::timeout(timeout, opening).await {
-                if let Some(opening) = ahead.lock().as_mut() {
-                    opening.connection = Some(Connection {
-                        sender,
-                        used: false,
-                        since: Instant::now(),
-                    });
+            let handed = tokio::time::timeout_at(deadline.into(), handover).await;
+            if let Ok(Ok(Ok(tls))) = handed {
+                if let Ok(sender) = serve(tls).await {
+                    match ahead.lock().as_mut() {
+                        Some(opening) if opening.ended.same_channel(&this_opening) => {
+                            opening.connection = Some(Connection {
+                                sender,
+                                used: false,
+                                since: Instant::now(),
+                            });
+                        }
+                        _ => {}
+                    }
                 }
             }
             let _ = ended.send(true);
         });
+        true
+    }
+
+    /// Gives up the connection opened ahead, opening or open.
+    pub fn forget(&self) {
+        *self.lock() = None;
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Opening>> {
@@ -184,32 +212,43 @@ type SendOutcome = Result<HttpResponse, ConnectorError>;
 
 type ResponseFuture = Pin<Box<dyn Future<Output = hyper::Result<http::Response<Incoming>>> + Send>>;
 
-/// TCP, TLS and HTTP/1.1's handshake to `authority`, on the first address it has; the
-/// connection is then served by a task of its own.
-async fn open(
+/// TCP and TLS to `authority`, on the first address it has, blocking the calling thread
+/// until `deadline` at most.
+fn open_here(
     authority: &Authority,
     resolver: &Resolver,
-) -> Result<SendRequest<SdkBody>, BoxError> {
-    // The trust store is read on a thread of its own meanwhile: an operator's store
-    // (`SSL_CERT_FILE`) can hold a hundred certificates and more.
-    let tls = tokio::task::spawn_blocking(super::https::tls_config);
+    deadline: Instant,
+) -> Result<TlsStream<Socket>, BoxError> {
     let host = authority.host().trim_matches(['[', ']']);
     let address: IpAddr = match host.parse() {
         Ok(address) => address,
-        Err(_) => *resolver
-            .resolve_dns(host)
-            .await?
-            .first()
-            .ok_or("no address")?,
+        Err(_) => *resolver.look_up_here(host)?.first().ok_or("no address")?,
     };
     let port = authority.port_u16().unwrap_or(443);
-    let socket = tokio::net::TcpStream::connect((address, port)).await?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let socket = std::net::TcpStream::connect_timeout(&(address, port).into(), left)?;
     socket.set_nodelay(true)?;
-    let tls = TlsConnector::from(Arc::new(tls.await?));
-    let socket = tls
-        .connect(ServerName::try_from(host.to_owned())?, socket)
-        .await?;
-    let (sender, connection) = http1::handshake(TokioIo::new(socket)).await?;
+    let tls = TlsConnector::from(Arc::new(super::https::tls_config()));
+    let mut handshake = tls.connect(
+        ServerName::try_from(host.to_owned())?,
+        Socket::opening(socket)?,
+    );
+    loop {
+        match Pin::new(&mut handshake).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(tls) => return Ok(tls?),
+            Poll::Pending => handshake
+                .get_ref()
+                .ok_or("the TLS handshake lost its socket")?
+                .wait(deadline)?,
+        }
+    }
+}
+
+/// HTTP/1.1 over a connection opened on another thread, served from here on by a task of
+/// the calling task's runtime.
+async fn serve(mut tls: TlsStream<Socket>) -> Result<SendRequest<SdkBody>, BoxError> {
+    tls.get_mut().0.register()?;
+    let (sender, connection) = http1::handshake(TokioIo::new(tls)).await?;
     tokio::spawn(connection);
     Ok(sender)
 }

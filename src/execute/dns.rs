@@ -2,9 +2,10 @@
 //!
 //! A plain client looks up the endpoint's name when its first call opens a connection: a
 //! thread started for it and a query to the resolver, while a caller on a cold start waits.
-//! The client's resolver starts that lookup as soon as the endpoint is known, on a thread of
-//! its own that takes only CPU time nothing else wants (`background`), and the first
-//! connections take its answer. An answer is taken only while it is fresh (`FRESH_FOR`), so a
+//! Here the connection opened ahead looks the name up on its own thread (`look_up_here`);
+//! where none is opened, the client's resolver starts that lookup as soon as the endpoint is
+//! known, on a thread of its own that takes only CPU time nothing else wants (`background`).
+//! The first connections take its answer. An answer is taken only while it is fresh (`FRESH_FOR`), so a
 //! function started long before its first invocation looks the name up again; a lookup that
 //! failed is made again by the call, whose error is then the one reported.
 
@@ -48,24 +49,34 @@ impl Resolver {
         if name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
             return;
         }
-        let (sender, answer) = watch::channel(None);
-        let lookup_name = name.clone();
-        let started = std::thread::Builder::new()
+        let answer = self.expect(&name);
+        let _ = std::thread::Builder::new()
             .name("dns".to_owned())
             .spawn(move || {
                 crate::background::run_only_when_idle();
-                sender.send(Some(lookup(&lookup_name)))
+                publish(&answer, lookup(&name))
             });
-        if started.is_ok() {
-            *self
-                .ahead
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner()) = Some(Ahead {
-                name,
-                started: Instant::now(),
-                answer,
-            });
-        }
+    }
+
+    /// Looks `name` up on the calling thread; the connections that want it meanwhile wait for
+    /// this answer rather than looking it up again, and those of the next few seconds take it.
+    pub fn look_up_here(&self, name: &str) -> io::Result<Vec<IpAddr>> {
+        publish(&self.expect(name), lookup(name))
+    }
+
+    /// Makes the connections to `name` wait for the answer sent on what this returns (or
+    /// look it up themselves, once it is dropped unsent).
+    fn expect(&self, name: &str) -> watch::Sender<Answer> {
+        let (sender, answer) = watch::channel(None);
+        *self
+            .ahead
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner()) = Some(Ahead {
+            name: name.to_owned(),
+            started: Instant::now(),
+            answer,
+        });
+        sender
     }
 
     /// The lookup started ahead for `name`, if there is a fresh one.
@@ -107,6 +118,18 @@ impl fmt::Debug for Resolver {
     }
 }
 
+fn publish(
+    sender: &watch::Sender<Answer>,
+    answer: io::Result<Vec<IpAddr>>,
+) -> io::Result<Vec<IpAddr>> {
+    let shared = match &answer {
+        Ok(addresses) => Ok(addresses.clone()),
+        Err(error) => Err(error.kind().into()),
+    };
+    let _ = sender.send(Some(shared));
+    answer
+}
+
 /// The system's lookup, as the SDK's own resolver makes it.
 fn lookup(name: &str) -> io::Result<Vec<IpAddr>> {
     Ok((name, 0)
@@ -129,13 +152,37 @@ pub fn endpoint(config: &SdkConfig) -> Option<http::Uri> {
         .service_config()
         .and_then(|service| service.load_config(key))
         .or_else(|| config.endpoint_url().map(str::to_owned));
-    let params = Params::builder()
-        .set_region(config.region().map(ToString::to_string))
-        .set_use_fips(config.use_fips())
-        .set_use_dual_stack(config.use_dual_stack())
-        .set_endpoint(endpoint_url)
-        .build()
-        .ok()?;
+    resolve(
+        Params::builder()
+            .set_region(config.region().map(ToString::to_string))
+            .set_use_fips(config.use_fips())
+            .set_use_dual_stack(config.use_dual_stack())
+            .set_endpoint(endpoint_url),
+    )
+}
+
+/// Where the client's calls will go, as far as the environment alone says, before the SDK's
+/// settings are loaded: region, FIPS and dual-stack settings and configured endpoints read
+/// as the SDK reads them there. A guess, to be held against `endpoint` once they are: a
+/// profile file can say otherwise.
+pub fn endpoint_from_environment(variable: impl Fn(&str) -> Option<String>) -> Option<http::Uri> {
+    let set = |name: &str| variable(name).filter(|value| !value.is_empty());
+    let flag = |name: &str| set(name).map(|value| value.eq_ignore_ascii_case("true"));
+    let endpoint_url = (flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") != Some(true))
+        .then(|| set("AWS_ENDPOINT_URL_CONNECT").or_else(|| set("AWS_ENDPOINT_URL")))
+        .flatten();
+    resolve(
+        Params::builder()
+            .set_region(set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")))
+            .set_use_fips(flag("AWS_USE_FIPS_ENDPOINT"))
+            .set_use_dual_stack(flag("AWS_USE_DUALSTACK_ENDPOINT"))
+            .set_endpoint(endpoint_url),
+    )
+}
+
+/// Connect's endpoint rules applied to `params`.
+fn resolve(params: aws_sdk_connect::config::endpoint::ParamsBuilder) -> Option<http::Uri> {
+    let params = params.build().ok()?;
     let endpoint =
         futures_util::FutureExt::now_or_never(DefaultResolver::new().resolve_endpoint(&params))?
             .ok()?;
@@ -264,6 +311,53 @@ mod tests {
             "AWS_ENDPOINT_URL_CONNECT comes before AWS_ENDPOINT_URL"
         );
         assert_eq!(host(SdkConfig::builder()), None, "no region, no endpoint");
+    }
+
+    #[test]
+    fn the_environment_alone_names_the_endpoint_the_loaded_settings_would() {
+        let guess = |variables: &[(&str, &str)]| {
+            endpoint_from_environment(|name| {
+                let set = variables.iter().find(|(set, _)| *set == name);
+                set.map(|(_, value)| (*value).to_owned())
+            })
+        };
+        let region = ("AWS_REGION", "eu-west-2");
+        assert_eq!(guess(&[region]), endpoint(&config().build()));
+        assert_eq!(
+            guess(&[("AWS_DEFAULT_REGION", "eu-west-2")]),
+            endpoint(&config().build())
+        );
+        assert_eq!(
+            guess(&[region, ("AWS_USE_FIPS_ENDPOINT", "true")]),
+            endpoint(&config().use_fips(true).build())
+        );
+        assert_eq!(
+            guess(&[region, ("AWS_USE_DUALSTACK_ENDPOINT", "TRUE")]),
+            endpoint(&config().use_dual_stack(true).build())
+        );
+        let configured = [
+            region,
+            ("AWS_ENDPOINT_URL", "http://localhost:4566"),
+            (
+                "AWS_ENDPOINT_URL_CONNECT",
+                "https://connect.internal.example:8443/",
+            ),
+        ];
+        assert_eq!(
+            guess(&configured),
+            endpoint(&config().service_config(ServiceEndpoint).build())
+        );
+        assert_eq!(
+            guess(&configured[..2]),
+            endpoint(&config().endpoint_url("http://localhost:4566").build())
+        );
+        let ignored = [configured[0], configured[1], configured[2]]
+            .into_iter()
+            .chain([("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")])
+            .collect::<Vec<_>>();
+        assert_eq!(guess(&ignored), endpoint(&config().build()));
+        assert_eq!(guess(&[("AWS_REGION", "")]), None, "no region, no endpoint");
+        assert_eq!(guess(&[]), None);
     }
 
     #[tokio::test]
