@@ -77,7 +77,7 @@ impl Ahead {
     /// init's waits little). Whether it started; nothing is lost when it fails: the calls
     /// open their own. A connection opening already is given up.
     pub fn open(&self, endpoint: &http::Uri, resolver: Resolver, timeout: Duration) -> bool {
-        self.forget();
+        *self.lock() = None;
         let spare_cpu = std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() > 1);
         let (Some(authority), Some("https"), true, Ok(runtime)) = (
             endpoint.authority(),
@@ -126,11 +126,6 @@ impl Ahead {
             let _ = ended.send(true);
         });
         true
-    }
-
-    /// Gives up the connection opened ahead, opening or open.
-    pub fn forget(&self) {
-        *self.lock() = None;
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Opening>> {

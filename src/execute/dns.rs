@@ -5,9 +5,10 @@
 //! Here the connection opened ahead looks the name up on its own thread (`look_up_here`);
 //! where none is opened, the client's resolver starts that lookup as soon as the endpoint is
 //! known, on a thread of its own that takes only CPU time nothing else wants (`background`).
-//! The first connections take its answer. An answer is taken only while it is fresh (`FRESH_FOR`), so a
-//! function started long before its first invocation looks the name up again; a lookup that
-//! failed is made again by the call, whose error is then the one reported.
+//! The first connections take its answer. An answer is taken only while it is fresh
+//! (`FRESH_FOR`), so a function started long before its first invocation looks the name up
+//! again; a lookup that failed is made again by the call, whose error is then the one
+//! reported.
 
 use std::fmt;
 use std::io;
@@ -118,6 +119,7 @@ impl fmt::Debug for Resolver {
     }
 }
 
+/// Sends a copy of `answer` to the connections waiting for it, and gives it back.
 fn publish(
     sender: &watch::Sender<Answer>,
     answer: io::Result<Vec<IpAddr>>,
@@ -351,7 +353,7 @@ mod tests {
             guess(&configured[..2]),
             endpoint(&config().endpoint_url("http://localhost:4566").build())
         );
-        let ignored = [configured[0], configured[1], configured[2]]
+        let ignored = configured
             .into_iter()
             .chain([("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")])
             .collect::<Vec<_>>();

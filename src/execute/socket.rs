@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+/// The connection's socket: opening on its own thread, then served by init's runtime.
 pub enum Socket {
     /// On the thread opening it, not blocking; `waits_for` is what its last read or write
     /// that would have blocked waited for (`poll`'s events).
