@@ -41,10 +41,10 @@ struct Ahead {
 }
 
 impl Resolver {
-    /// Starts looking up the Connect endpoint that `config` makes calls to, unless it is an
-    /// address already. Nothing is lost when this cannot start: the first call looks it up.
-    pub fn look_ahead(&self, config: &SdkConfig) {
-        let Some(name) = endpoint(config).and_then(|uri| uri.host().map(str::to_owned)) else {
+    /// Starts looking up the name of `endpoint`, unless it is an address already. Nothing
+    /// is lost when this cannot start: the first call looks it up.
+    pub fn look_ahead(&self, endpoint: &http::Uri) {
+        let Some(name) = endpoint.host().map(str::to_owned) else {
             return;
         };
         if name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
@@ -365,12 +365,12 @@ mod tests {
     #[tokio::test]
     async fn looking_ahead_starts_for_a_name_and_not_for_an_address() {
         let resolver = Resolver::default();
-        resolver.look_ahead(&config().endpoint_url("http://127.0.0.1:4566").build());
+        resolver.look_ahead(&"http://127.0.0.1:4566".parse().unwrap());
         assert!(resolver.ahead.lock().unwrap().is_none());
-        resolver.look_ahead(&config().endpoint_url("http://[::1]:4566").build());
+        resolver.look_ahead(&"http://[::1]:4566".parse().unwrap());
         assert!(resolver.ahead.lock().unwrap().is_none());
 
-        resolver.look_ahead(&config().endpoint_url("http://localhost:4566").build());
+        resolver.look_ahead(&"http://localhost:4566".parse().unwrap());
         let mut answer = resolver.ahead_for("localhost").expect("a lookup ahead");
         let answer = answer.wait_for(Option::is_some).await.unwrap();
         assert!(is_loopback(answer.as_ref().unwrap().as_ref().unwrap()));

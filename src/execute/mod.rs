@@ -94,19 +94,20 @@ impl Connect {
     /// narrows them to what is left of its invocation (`within`, `timed`); these bound a call
     /// by the longest block a flow can have, so the client needs no rules to be built.
     /// Its HTTPS connector and trust store: `https`; the connection to Connect is opened, and
-    /// the endpoint's address looked up, while the cold start goes on: `connection`, `dns`. Stalled-stream protection is off: it ends a body that
-    /// stalls for 20 s, and an attempt here ends sooner (a third of the block's timeout, at
-    /// most 2.7 s), so all it did was watch every request's few hundred bytes.
+    /// the endpoint's address looked up, while the cold start goes on: `connection`, `dns`.
+    /// Stalled-stream protection is off: it ends a body that stalls for 20 s, and an attempt
+    /// here ends sooner (a third of the block's timeout, at most 2.7 s), so all it did was
+    /// watch every request's few hundred bytes.
     pub async fn client(loader: ConfigLoader) -> Client {
         let longest_block = Duration::from_secs(limits::BLOCK_TIMEOUT_MAX_SECONDS);
         let resolver = dns::Resolver::default();
         let ahead = connection::Ahead::default();
         // The settings take a good part of init to load; the connection starts opening before,
         // where the environment says it will go, and is given up if they say otherwise.
+        let open =
+            |endpoint: &http::Uri| ahead.open(endpoint, resolver.clone(), MAX_CONNECT_TIMEOUT);
         let expected = dns::endpoint_from_environment(|name| std::env::var(name).ok());
-        let opening = expected
-            .as_ref()
-            .is_some_and(|endpoint| ahead.open(endpoint, resolver.clone(), MAX_CONNECT_TIMEOUT));
+        let opening = expected.as_ref().is_some_and(open);
         let config = loader
             .http_client(https::client(
                 MAX_CONNECT_TIMEOUT,
@@ -129,12 +130,10 @@ impl Connect {
             .load()
             .await;
         let endpoint = dns::endpoint(&config);
-        if !opening || endpoint != expected {
-            let reopened = endpoint.as_ref().is_some_and(|endpoint| {
-                ahead.open(endpoint, resolver.clone(), MAX_CONNECT_TIMEOUT)
-            });
-            if !reopened {
-                resolver.look_ahead(&config);
+        let opened_there = opening && endpoint == expected;
+        if let (Some(endpoint), false) = (endpoint, opened_there) {
+            if !open(&endpoint) {
+                resolver.look_ahead(&endpoint);
             }
         }
         Client::new(&config)
